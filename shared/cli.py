@@ -1,0 +1,142 @@
+"""``labkit``: the command line of the lab kit.
+
+Start-up stays fast: this module imports only typer and the kit's light modules. TensorFlow,
+the cloud SDKs and the emulators are imported inside the commands that need them.
+Other parts of the kit add their commands through a ``register(app)`` function in their own
+``cli`` module (listed in ``PLUGINS``), so each part owns its commands.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+
+import typer
+
+from shared.config import ConfigError, load_settings
+
+app = typer.Typer(
+    help=(
+        "labkit: learn the two ways ML ships at work by building the same task twice: "
+        "the Azure AI-102 way (call pre-trained services, master tokens, quotas and retries) "
+        "and the Google PMLE way (train, tune, track, deploy and monitor your own model). "
+        "Runs offline against local emulators by default (--target mock); set --target cloud "
+        "or LABKIT_TARGET=cloud with credentials to run the same labs on the real clouds."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+mock_app = typer.Typer(help="Run the local cloud emulators.", no_args_is_help=True)
+serve_app = typer.Typer(
+    help="Serve one emulator in the foreground on 127.0.0.1 until Ctrl-C.", no_args_is_help=True
+)
+data_app = typer.Typer(help="Generate the kit's datasets.", no_args_is_help=True)
+mock_app.add_typer(serve_app, name="serve")
+app.add_typer(mock_app, name="mock")
+app.add_typer(data_app, name="data")
+
+TargetOption = typer.Option(
+    None, "--target", help="mock (local emulators, default) or cloud. Overrides LABKIT_TARGET."
+)
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command("list")
+def list_labs() -> None:
+    """List the labs, their exam, and their status."""
+    from shared.labs import LABS
+
+    for lab in LABS:
+        extra = _latest_score(lab.id)
+        typer.echo(f"{lab.id:<24} {lab.exam:<7} {lab.status():<8} {extra}{lab.title}")
+
+
+def _latest_score(lab_id: str) -> str:
+    """The last grade of this lab, if the grading layer is installed and has one."""
+    if importlib.util.find_spec("shared.grading.scores") is None:
+        return ""
+    scores = importlib.import_module("shared.grading.scores")
+    score = scores.latest_score(lab_id)
+    return f"[{score}] " if score else ""
+
+
+@app.command()
+def doctor(target: str = TargetOption) -> None:
+    """Check that this machine is ready: Python, packages, tokenizer, target, cloud settings."""
+    from shared.doctor import run_doctor
+
+    raise typer.Exit(run_doctor(target))
+
+
+@data_app.command("tickets")
+def data_tickets(
+    out: Path = typer.Option(..., "--out", help="Folder to write the splits and the stream to."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same bytes."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+) -> None:
+    """Write the support-ticket dataset: train, validation, test and the drifting stream."""
+    from shared.datasets.tickets import generate, write_dataset
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"unknown format {fmt!r}; use jsonl or csv.")
+    try:
+        paths = write_dataset(generate(seed=seed), out, fmt=fmt)
+    except OSError as exc:
+        fail(f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to.")
+    for name, (path, count) in paths.items():
+        typer.echo(f"{name:<11} {count:>6} tickets  {path}")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    help="Run a lab: labkit run LAB [lab options]. 'labkit run LAB --help' lists its options.",
+)
+def run(ctx: typer.Context, lab: str = typer.Argument(..., help="e.g. azure/ticket_triage")) -> None:
+    from shared.labs import UnknownLab, get_lab
+
+    try:
+        found = get_lab(lab)
+    except UnknownLab as exc:
+        fail(str(exc.args[0]))
+    if found.status() != "ready":
+        fail(f"lab {found.id} is not built yet (status: {found.status()}).")
+    module = importlib.import_module(found.package + ".run")
+    raise typer.Exit(module.main(list(ctx.args)))
+
+
+# Parts of the kit that add their own commands (module with register(app, serve_app)).
+PLUGINS = [
+    "mocks.azure_openai.cli",
+    "mocks.vertex.cli",
+    "shared.grading.cli",
+    "shared.compare.cli",
+]
+
+
+def _register_plugins() -> None:
+    for name in PLUGINS:
+        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
+            continue
+        if importlib.util.find_spec(name) is None:
+            continue
+        importlib.import_module(name).register(app, serve_app)
+
+
+def main() -> None:
+    _register_plugins()
+    try:
+        app()
+    except ConfigError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        sys.exit(2)
+
+
+# Keep the import so `python -m shared.cli` and tests can call load_settings through here.
+__all__ = ["app", "main", "load_settings"]
