@@ -31,7 +31,7 @@ ENCODINGS = {
     ),
     "cl100k_base": (
         "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken",
-        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcf7f5b8a1d4",
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
     ),
 }
 DONOR_PACKAGE = "litellm"  # a wheel on the package index that carries both files
