@@ -111,13 +111,14 @@ def resolve_target(target: str | None = None, environ: dict[str, str] | None = N
 class Settings:
     target: str
     values: dict[str, str | Secret] = field(default_factory=dict)
+    defaulted: frozenset[str] = frozenset()  # names whose value is the kit's default
 
     def get(self, env: str) -> str | Secret | None:
         return self.values.get(env)
 
     def present(self) -> list[str]:
-        """Names (never values) of the cloud settings that are set."""
-        return sorted(self.values)
+        """Names (never values) of the cloud settings that are set, defaults left out."""
+        return sorted(set(self.values) - self.defaulted)
 
     def missing(self, service: str) -> list[Setting]:
         return [s for s in SERVICES[service] if not self.values.get(s.env)]
@@ -146,10 +147,11 @@ def load_settings(
     merged = {**read_dotenv(Path(dotenv_path)), **environ}
     values: dict[str, str | Secret] = {}
     for s in ALL_SETTINGS:
-        raw = merged.get(s.env, s.default)
+        raw = merged.get(s.env) or s.default
         if raw:
             values[s.env] = Secret(raw) if s.secret else raw.strip()
-    settings = Settings(target=resolve_target(target, merged), values=values)
+    defaulted = frozenset(s.env for s in ALL_SETTINGS if s.default and not merged.get(s.env))
+    settings = Settings(target=resolve_target(target, merged), values=values, defaulted=defaulted)
     _check_format(settings)
     return settings
 

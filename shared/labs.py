@@ -6,7 +6,6 @@ Everything here is cheap to import: ``labkit --help`` and ``labkit list`` must s
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +17,7 @@ class Lab:
     id: str  # "azure/ticket_triage"
     title: str
     exam: str
+    demo_args: tuple[str, ...] = ()  # what `labkit demo` passes to the lab's run
 
     @property
     def stack(self) -> str:
@@ -36,13 +36,13 @@ class Lab:
         return self.folder / "README.md"
 
     def status(self) -> str:
-        if importlib.util.find_spec("labs") is None or not (self.folder / "run.py").is_file():
+        if not (self.folder / "run.py").is_file():
             return "planned"
         return "ready"
 
 
 LABS = [
-    Lab("azure/ticket_triage", "Ticket triage with Azure OpenAI", "AI-102"),
+    Lab("azure/ticket_triage", "Ticket triage with Azure OpenAI", "AI-102", ("--limit", "200")),
     Lab("gcp/ticket_triage", "Ticket triage with a custom TensorFlow model on Vertex AI", "PMLE"),
 ]
 

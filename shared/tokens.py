@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 # The files tiktoken fetches, with the SHA-256 that tiktoken_ext.openai_public expects.
@@ -155,7 +155,7 @@ def encoding_name_for(model: str) -> str:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_encoding(name: str):
     ensure_encodings([name])
     import tiktoken
