@@ -65,7 +65,7 @@ def pack_batches(items: list[Item], fixed_prompt_tokens: int, context_window: in
     first (budget.truncate_ticket).
     """
     # BEGIN SOLUTION
-    # HINT: greedy: keep adding the next item to the current batch while the batch (prompt + items + reserved_output for the new size + margin) still fits; otherwise start a new batch.
+    # HINT: greedy: add the next item while prompt + items + reserved_output(n) + margin fits.
     def fits(n: int, item_tokens: int) -> bool:
         out = reserved_output(n, per_ticket)
         if max_output_tokens is not None and out > max_output_tokens:

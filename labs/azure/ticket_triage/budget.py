@@ -100,11 +100,12 @@ def truncate_ticket(subject: str, body: str, max_tokens: int, model: str = "gpt-
     the last lines of the body, with a marker line where the middle was dropped.
     """
     # BEGIN SOLUTION
-    # HINT: if subject + "\n\n" + body fits, return it; else keep subject, head_lines() and tail_lines() of the body (split the remaining budget HEAD_SHARE / rest) joined around a CUT_MARKER line, and shrink until count_tokens(...) <= max_tokens.
+    # HINT: keep subject + head_lines() + CUT_MARKER line + tail_lines(); shrink until it fits.
     full = f"{subject}\n\n{body}"
     if count_tokens(full, model) <= max_tokens:
         return full
-    subject = _token_prefix(subject, max_tokens // 4, model) if count_tokens(subject, model) > max_tokens // 4 else subject
+    if count_tokens(subject, model) > max_tokens // 4:
+        subject = _token_prefix(subject, max_tokens // 4, model)
     lines = body.splitlines()
     marker_cost = count_tokens("\n" + CUT_MARKER.format(n=len(lines)) + "\n", model)
     room = max_tokens - count_tokens(subject + "\n\n", model) - marker_cost

@@ -89,7 +89,7 @@ def build_system_prompt(labels: Labels, examples: list[dict], model: str = "gpt-
     (``category``, ``priority``), so both a model and a reader see the whole label set.
     """
     # BEGIN SOLUTION
-    # HINT: INSTRUCTIONS + "category: exactly one of" and one "- label: description" line per category, the same for priority, a line saying the summary is one line of at most SUMMARY_MAX_WORDS words, then example_line() for each example.
+    # HINT: INSTRUCTIONS, per field a title line and "- label: description" lines, examples.
     parts = [INSTRUCTIONS, "", "category: exactly one of"]
     parts += [f"- {label}: {text}" for label, text in labels.categories.items()]
     parts += ["", "priority: exactly one of"]
@@ -109,7 +109,7 @@ def response_format(labels: Labels) -> dict:
     enums of the label sets.
     """
     # BEGIN SOLUTION
-    # HINT: {"type": "json_schema", "json_schema": {"name": ..., "strict": True, "schema": {...}}}; strict mode needs "additionalProperties": False and every property in "required".
+    # HINT: strict json_schema: additionalProperties False, every property required, enums.
     item = {
         "type": "object",
         "properties": {
@@ -137,7 +137,7 @@ def parse_answer(content: str | None) -> list[dict]:
     Repairs one thing: a JSON object wrapped in a Markdown code fence.
     """
     # BEGIN SOLUTION
-    # HINT: strip a ```json fence if there is one, json.loads, and require an object whose "results" is a list; raise AnswerError with the reason otherwise.
+    # HINT: strip a ```json fence, json.loads, require {"results": [...]}, else AnswerError.
     if not content or not content.strip():
         raise AnswerError("empty answer")
     text = content.strip()
@@ -157,7 +157,7 @@ def parse_answer(content: str | None) -> list[dict]:
 def repair_label(value: object, labels: dict[str, str] | list[str]) -> str | None:
     """The label ``value`` means, if that is certain (case, spaces, hyphens); else None."""
     # BEGIN SOLUTION
-    # HINT: lower-case, strip, turn spaces and hyphens into underscores, then accept only an exact member of the label set.
+    # HINT: lower-case, strip, spaces/hyphens to underscores, then only an exact member.
     if not isinstance(value, str):
         return None
     key = re.sub(r"[\s\-]+", "_", value.strip().lower())
@@ -173,7 +173,7 @@ def validate_item(item: dict, labels: Labels) -> tuple[dict | None, str | None]:
     is a reason to retry.
     """
     # BEGIN SOLUTION
-    # HINT: check every field of FIELDS is present; repair category and priority (None -> reason "unknown category 'x'"); summary must be a non-empty string, then one line and at most SUMMARY_MAX_WORDS words.
+    # HINT: all FIELDS present, labels through repair_label, summary one line <= N words.
     missing = [f for f in FIELDS if item.get(f) in (None, "")]
     if missing:
         return None, f"missing field(s): {', '.join(missing)}"
