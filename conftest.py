@@ -11,6 +11,8 @@ import random
 
 import pytest
 
+pytest_plugins = ["mocks.azure_openai.testing"]
+
 # Real cloud credentials are removed for every test so nothing reaches a cloud by accident.
 # Tests marked `cloud` get them back only when LABKIT_CLOUD_TESTS=1 says so.
 CLOUD_ENV = (

@@ -145,7 +145,13 @@ class EventStreamResponse(Response):
     media_type = "text/event-stream"
 
     def __init__(self, events: list[dict], headers: dict[str, str], pause_s: float, drop: bool):
-        super().__init__(None, headers={**headers, "cache-control": "no-cache"})
+        # no Response.__init__: it would declare a Content-Length, and a stream has none
+        self.status_code = 200
+        self.background = None
+        all_headers = {**headers, "content-type": "text/event-stream; charset=utf-8",
+                       "cache-control": "no-cache"}
+        self.raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                            for k, v in all_headers.items()]
         self.events, self.pause_s, self.drop = events, pause_s, drop
 
     async def __call__(self, scope, receive, send) -> None:

@@ -1,0 +1,550 @@
+"""The grading plugin for pytest (active in every run through ``-p shared.grading.plugin``).
+
+What a graded test can use::
+
+    @pytest.mark.points(3)                       # worth 3 points
+    def test_shout(lab_module, feedback):
+        text = lab_module("azure/ticket_triage", "text")   # lab code, from wherever it is graded
+        feedback("shout('hi') should upper-case the text and add one '!'")  # shown on failure
+        assert text.shout("hi") == "HI!", "expected 'HI!'; hint: str.upper()"
+
+    @pytest.mark.points(4)
+    def test_counts(lab_module, graded_parts):   # partial credit: each part earns its weight
+        text = lab_module("azure/ticket_triage", "text")
+        with graded_parts("counts one word"):
+            assert text.count_words("a") == {"a": 1}
+        with graded_parts("ignores case", weight=2):
+            assert text.count_words("A a") == {"a": 2}
+
+    @pytest.mark.hidden                          # instructor-only; runs with --with-hidden
+
+Rules: a test that passes earns its points; a failed test earns the weight of its passed parts
+(a failure outside any part earns nothing, so put code that may fail inside a part); a skipped
+test earns nothing. ``points(n, timeout=s)`` overrides ``--grade-timeout`` for one test.
+
+Options: ``--with-hidden``, ``--grade-timeout S`` (per graded test, default 60; 0 = none),
+``--grade-seed N``, ``--lab-root DIR`` (or env ``LABKIT_LAB_ROOT``: import ``labs.*`` from
+``DIR/labs`` instead of the kit), ``--grade-results FILE`` (or env ``LABKIT_GRADE_RESULTS``:
+write the results as JSON, rewritten after every test so a crash loses nothing already graded),
+``--grade-traceback`` (add the traceback to the feedback in the results).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import json
+import os
+import random
+import signal
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+LAB_ROOT_ENV = "LABKIT_LAB_ROOT"
+RESULTS_ENV = "LABKIT_GRADE_RESULTS"
+RESULTS_VERSION = 1
+MAX_FEEDBACK = 4000  # characters of feedback kept per test in the results file
+
+MARKERS = (
+    "points(n): graded test worth n points (partial credit when the test declares parts)",
+    "hidden: instructor-only graded test, left out of student releases",
+)
+
+
+class GradeTimeout(BaseException):
+    """A graded test ran past its time limit.
+
+    A BaseException so that lab code's ``except Exception`` cannot swallow it.
+    """
+
+
+class PartsFailed(AssertionError):
+    """Some parts of a partial-credit test failed; the message lists them."""
+
+
+class LabImportError(ImportError):
+    """The lab module could not be imported; the message says which file and why."""
+
+
+class LabExit(Exception):
+    """Lab code called ``pytest.exit()``; turned into a failure of that one test."""
+
+
+# --------------------------------------------------------------------------------------------
+# The redirect: labs.* imported from a learner's workspace or a submission
+
+
+class LabRootFinder(importlib.abc.MetaPathFinder):
+    """Resolve the top-level ``labs`` package in ``root/labs``; submodules follow its __path__."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "labs":
+            return None
+        folder = self.root / "labs"
+        if not folder.is_dir():
+            raise ModuleNotFoundError(
+                f"No labs/ folder in {self.root}: grading looks for the lab code there. "
+                "Run 'labkit start LAB' to create it, or point --workspace/--submission at the "
+                "folder that contains labs/.",
+                name="labs",
+            )
+        init = folder / "__init__.py"
+        if init.is_file():
+            return importlib.util.spec_from_file_location(
+                "labs", init, submodule_search_locations=[str(folder)]
+            )
+        # A plain list (not a namespace path) so no other labs/ folder on sys.path can merge in.
+        spec = importlib.machinery.ModuleSpec("labs", None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+        return spec
+
+
+def install_lab_root(root: str | os.PathLike) -> LabRootFinder:
+    """Make ``labs.*`` imports in this process come from ``root/labs``."""
+    remove_lab_root()
+    finder = LabRootFinder(Path(root))
+    sys.meta_path.insert(0, finder)
+    for name in [n for n in sys.modules if n == "labs" or n.startswith("labs.")]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+    return finder
+
+
+def remove_lab_root() -> None:
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, LabRootFinder)]
+
+
+def active_lab_root() -> Path | None:
+    for finder in sys.meta_path:
+        if isinstance(finder, LabRootFinder):
+            return finder.root
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Per-test records
+
+
+@dataclass
+class Part:
+    description: str
+    weight: float
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class TestRecord:
+    nodeid: str
+    name: str
+    lab: str
+    file: str
+    max_score: float
+    hidden: bool
+    score: float = 0.0
+    status: str = "not_run"  # passed | failed | error | timeout | skipped | not_run
+    feedback: str = ""
+    duration: float = 0.0
+    parts: list[Part] = field(default_factory=list)
+
+
+RECORD_KEY = pytest.StashKey[TestRecord]()
+PARTS_KEY = pytest.StashKey["GradedParts"]()
+FEEDBACK_KEY = pytest.StashKey[list]()
+OUTCOMES_KEY = pytest.StashKey[list]()
+LAB_KEY = pytest.StashKey[str]()
+
+
+def points_of(item: pytest.Item) -> float | None:
+    marker = item.get_closest_marker("points")
+    if marker is None:
+        return None
+    value = marker.args[0] if marker.args else marker.kwargs.get("n")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise pytest.UsageError(
+            f"{item.nodeid}: @pytest.mark.points needs a positive number, e.g. points(2); "
+            f"got {value!r}."
+        )
+    return float(value)
+
+
+def lab_of(item: pytest.Item) -> str:
+    """The lab a test grades: from its path (tests/labs/<stack>/<task>/...) or LAB_ID."""
+    parts = Path(str(item.path)).parts
+    for i in range(len(parts) - 3, 0, -1):
+        if parts[i] == "labs" and parts[i - 1] == "tests":
+            return f"{parts[i + 1]}/{parts[i + 2]}"
+    module = getattr(item, "module", None)
+    return getattr(module, "LAB_ID", None) or item.stash.get(LAB_KEY, "other")
+
+
+def fmt_points(value: float) -> str:
+    return f"{round(value, 2):g}"
+
+
+# --------------------------------------------------------------------------------------------
+# Fixtures
+
+
+@pytest.fixture
+def lab_module(request):
+    """Import a module of a lab's code: ``lab_module("azure/ticket_triage", "budget")``.
+
+    Graded tests reach lab code only through this fixture, so grading points the same tests at
+    the reference solution, a learner's workspace or a submission (see ``--lab-root``).
+    """
+
+    def load(lab_id: str, name: str):
+        request.node.stash[LAB_KEY] = lab_id.strip("/")
+        module_name = "labs." + lab_id.strip("/").replace("/", ".") + "." + name
+        where = active_lab_root() or "the kit"
+        try:
+            return importlib.import_module(module_name)
+        except Exception as exc:
+            path = "labs/" + lab_id.strip("/") + "/" + name + ".py"
+            raise LabImportError(
+                f"could not import {path} (from {where}): {type(exc).__name__}: {exc}"
+            ) from exc
+
+    return load
+
+
+class GradedParts:
+    """Partial credit: ``with graded_parts("what this part checks", weight=1): ...``."""
+
+    def __init__(self):
+        self.parts: list[Part] = []
+
+    @contextlib.contextmanager
+    def __call__(self, description: str, weight: float = 1.0):
+        if weight <= 0:
+            raise ValueError(f"part {description!r}: weight must be positive, got {weight}")
+        try:
+            yield
+        except (Exception, pytest.fail.Exception) as exc:
+            self.parts.append(Part(description, float(weight), False, describe_exception(exc)))
+        else:
+            self.parts.append(Part(description, float(weight), True))
+
+    def fraction(self) -> float:
+        total = sum(p.weight for p in self.parts)
+        return sum(p.weight for p in self.parts if p.passed) / total if total else 0.0
+
+    def summary(self) -> str:
+        passed = sum(p.passed for p in self.parts)
+        lines = [f"{passed} of {len(self.parts)} parts passed."]
+        lines += [f"- {p.description}: {p.message}" for p in self.parts if not p.passed]
+        return "\n".join(lines)
+
+
+@pytest.fixture
+def graded_parts(request) -> GradedParts:
+    parts = GradedParts()
+    request.node.stash[PARTS_KEY] = parts
+    return parts
+
+
+@pytest.fixture
+def feedback(request):
+    """``feedback("what was expected, and a hint")``: shown if this test fails."""
+    messages = request.node.stash.setdefault(FEEDBACK_KEY, [])
+    return messages.append
+
+
+# --------------------------------------------------------------------------------------------
+# Failure descriptions
+
+
+def describe_exception(exc: BaseException) -> str:
+    if isinstance(exc, GradeTimeout | PartsFailed | LabImportError | LabExit):
+        return str(exc)
+    if isinstance(exc, AssertionError):
+        return str(exc) or "an assertion failed (the test gave no message)"
+    if isinstance(exc, NotImplementedError):
+        return f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
+    if isinstance(exc, SystemExit):
+        return f"the code called sys.exit({exc.code!r}); lab functions must return, not exit"
+    if isinstance(exc, pytest.fail.Exception):
+        return str(exc.msg)
+    return f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None, what: str):
+    """Raise GradeTimeout in this thread after ``seconds`` (SIGALRM; main thread, POSIX only)."""
+    usable = (
+        seconds
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise GradeTimeout(
+            f"timed out after {fmt_points(seconds)} s during {what}: the code did not finish "
+            "in time. Look for an endless loop or a call that waits forever."
+        )
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    if importlib.util.find_spec("numpy") is not None:
+        import numpy as np
+
+        np.random.seed(seed)
+    if "keras" in sys.modules:  # only when lab code already paid for importing it
+        sys.modules["keras"].utils.set_random_seed(seed)
+
+
+# --------------------------------------------------------------------------------------------
+# The grader: collects records, writes the results file, prints the score table
+
+
+class Grader:
+    def __init__(self, config: pytest.Config, results_path: Path | None):
+        self.config = config
+        self.results_path = results_path
+        self.records: dict[str, TestRecord] = {}
+        self.errors: list[dict] = []
+        self.current: str | None = None
+        self.finished = False
+        self.exitstatus: int | None = None
+        self.with_hidden = bool(config.getoption("with_hidden"))
+        self.timeout = config.getoption("grade_timeout")
+        self.seed = config.getoption("grade_seed")
+        self.traceback = bool(config.getoption("grade_traceback"))
+
+    # collection ---------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep, hidden = [], []
+        for item in items:
+            if item.get_closest_marker("hidden") and not self.with_hidden:
+                hidden.append(item)
+            else:
+                keep.append(item)
+        if hidden:
+            config.hook.pytest_deselected(items=hidden)
+            items[:] = keep
+
+    def pytest_collection_finish(self, session):
+        for item in session.items:
+            points = points_of(item)
+            if points is None:
+                continue
+            record = TestRecord(
+                nodeid=item.nodeid,
+                name=item.nodeid.split("/")[-1],
+                lab=lab_of(item),
+                file=Path(str(item.path)).relative_to(session.config.rootpath).as_posix()
+                if Path(str(item.path)).is_relative_to(session.config.rootpath)
+                else str(item.path),
+                max_score=points,
+                hidden=item.get_closest_marker("hidden") is not None,
+            )
+            item.stash[RECORD_KEY] = record
+            self.records[item.nodeid] = record
+        self.write()
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.errors.append(
+                {"nodeid": report.nodeid or "<session>", "message": report.longreprtext[:MAX_FEEDBACK]}
+            )
+            self.write()
+
+    # running ------------------------------------------------------------------------------
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        if nodeid in self.records:
+            self.current = nodeid
+            self.write()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item):
+        seed_everything(self.seed)  # before any fixture runs
+        with time_limit(self.limit_for(item), "set-up"):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item):
+        with time_limit(self.limit_for(item), "the test"):
+            try:
+                result = yield
+            except pytest.exit.Exception as exc:
+                raise LabExit(f"the code called pytest.exit({exc.msg!r})") from None
+        parts = item.stash.get(PARTS_KEY, None)
+        if parts is not None and any(not p.passed for p in parts.parts):
+            raise PartsFailed(parts.summary())
+        return result
+
+    def limit_for(self, item) -> float | None:
+        if item.stash.get(RECORD_KEY, None) is None:
+            return None  # ungraded tests run without a grading time limit
+        marker = item.get_closest_marker("points")
+        return marker.kwargs.get("timeout", self.timeout)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        record = item.stash.get(RECORD_KEY, None)
+        if record is not None:
+            item.stash.setdefault(OUTCOMES_KEY, []).append((call.when, report, call.excinfo))
+            if call.when == "teardown":  # every phase is known now
+                self.score(record, item)
+        return report
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        if nodeid in self.records:
+            self.current = None
+            self.write()
+
+    def score(self, record: TestRecord, item) -> None:
+        outcomes = item.stash.get(OUTCOMES_KEY, [])
+        parts = item.stash.get(PARTS_KEY, None)
+        extra = item.stash.get(FEEDBACK_KEY, [])
+        record.duration = round(sum(r.duration for _, r, _ in outcomes), 3)
+        record.parts = list(parts.parts) if parts else []
+        failures = [(when, r, e) for when, r, e in outcomes if r.failed]
+        skipped = [r for _, r, _ in outcomes if r.skipped]
+        if failures:
+            when, report, excinfo = failures[0]
+            exc = excinfo.value if excinfo is not None else None
+            only_parts = len(failures) == 1 and when == "call" and isinstance(exc, PartsFailed)
+            record.score = record.max_score * parts.fraction() if only_parts else 0.0
+            record.status = (
+                "timeout" if isinstance(exc, GradeTimeout)
+                else "failed" if when == "call" else "error"
+            )
+            message = describe_exception(exc) if exc is not None else report.longreprtext
+            if when != "call":
+                message = f"error during {'set-up' if when == 'setup' else 'tear-down'}: {message}"
+            lines = [*extra, message]
+            if self.traceback:
+                lines.append(report.longreprtext)
+            record.feedback = "\n".join(lines)[:MAX_FEEDBACK]
+        elif skipped:
+            record.score, record.status = 0.0, "skipped"
+            reason = skipped[0].longrepr[2] if isinstance(skipped[0].longrepr, tuple) else ""
+            record.feedback = f"skipped (earns no points): {reason}"[:MAX_FEEDBACK]
+        else:
+            record.score, record.status, record.feedback = record.max_score, "passed", ""
+        record.score = round(record.score, 4)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.finished = True
+        self.exitstatus = int(exitstatus)
+        self.write()
+
+    # output -------------------------------------------------------------------------------
+
+    def as_dict(self) -> dict:
+        return {
+            "version": RESULTS_VERSION,
+            "lab_root": str(active_lab_root() or self.config.rootpath),
+            "with_hidden": self.with_hidden,
+            "finished": self.finished,
+            "exitstatus": self.exitstatus,
+            "current": self.current,
+            "tests": [asdict(r) for r in self.records.values()],
+            "errors": self.errors,
+        }
+
+    def write(self) -> None:
+        if self.results_path is None:
+            return
+        tmp = self.results_path.with_name(self.results_path.name + ".tmp")
+        tmp.write_text(json.dumps(self.as_dict(), indent=1), encoding="utf-8")
+        os.replace(tmp, self.results_path)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        ran = [r for r in self.records.values() if r.status != "not_run"]
+        if not ran:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.write_sep("=", "grades: points earned / possible")
+        total = possible = 0.0
+        for lab in sorted({r.lab for r in ran}):
+            records = [r for r in ran if r.lab == lab]
+            earned = sum(r.score for r in records)
+            maximum = sum(r.max_score for r in records)
+            write(lab)
+            for r in records:
+                score = f"{fmt_points(r.score)}/{fmt_points(r.max_score)}"
+                hint = r.feedback.strip().splitlines()[0][:70] if r.feedback.strip() else ""
+                write(f"  {r.status:<8} {score:>9}  {r.name}" + (f"  - {hint}" if hint else ""))
+            write(f"  {'total':<8} {fmt_points(earned) + '/' + fmt_points(maximum):>9}")
+            total, possible = total + earned, possible + maximum
+        write(f"TOTAL {fmt_points(total)}/{fmt_points(possible)}", bold=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Hooks of the plugin module
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("labkit grading")
+    group.addoption("--with-hidden", action="store_true", help="Also run @pytest.mark.hidden tests.")
+    group.addoption(
+        "--grade-timeout", type=float, default=60.0,
+        help="Time limit in seconds for each graded test's set-up and body (0: none). Default 60.",
+    )
+    group.addoption("--grade-seed", type=int, default=0, help="Seed for random/numpy/keras.")
+    group.addoption(
+        "--lab-root", default=None,
+        help=f"Import labs.* from DIR/labs (a workspace or submission). Env: {LAB_ROOT_ENV}.",
+    )
+    group.addoption(
+        "--grade-results", default=None,
+        help=f"Write the graded results as JSON to this file. Env: {RESULTS_ENV}.",
+    )
+    group.addoption(
+        "--grade-traceback", action="store_true", help="Add tracebacks to the results' feedback."
+    )
+
+
+def _requested_lab_root(namespace) -> str | None:
+    return getattr(namespace, "lab_root", None) or os.environ.get(LAB_ROOT_ENV) or None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # As early as possible: before any conftest can import labs.*
+    root = _requested_lab_root(early_config.known_args_namespace)
+    if root:
+        install_lab_root(root)
+
+
+def pytest_configure(config):
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    root = _requested_lab_root(config.option)
+    if root and active_lab_root() != Path(root).resolve():
+        install_lab_root(root)
+    # Taken out of the environment so lab code does not find it by a casual look.
+    path = config.getoption("grade_results") or os.environ.pop(RESULTS_ENV, None)
+    grader = Grader(config, Path(path) if path else None)
+    config.pluginmanager.register(grader, "labkit-grader")
