@@ -5,13 +5,12 @@ Root conftest so every test directory (and a grading run) gets the same guarante
 
 from __future__ import annotations
 
-import importlib
 import os
 import random
 
 import pytest
 
-pytest_plugins = ["mocks.azure_openai.testing"]
+pytest_plugins = ["mocks.azure_openai.testing", "mocks.vertex.testing"]
 
 # Real cloud credentials are removed for every test so nothing reaches a cloud by accident.
 # Tests marked `cloud` get them back only when LABKIT_CLOUD_TESTS=1 says so.
@@ -47,15 +46,5 @@ def clean_environment(request, monkeypatch, tmp_path):
     yield
 
 
-@pytest.fixture
-def lab_module():
-    """Import a module of a lab's code: lab_module("azure/ticket_triage", "budget").
-
-    Graded tests reach lab code only through this fixture, so the grading layer can point the
-    same tests at the reference solution, a learner's workspace or a submission.
-    """
-
-    def load(lab_id: str, name: str):
-        return importlib.import_module("labs." + lab_id.replace("/", ".") + "." + name)
-
-    return load
+# The lab_module fixture (graded tests reach lab code only through it) is provided by the
+# grading plugin, shared/grading/plugin.py, so grading can redirect it to a workspace.

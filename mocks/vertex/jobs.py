@@ -199,7 +199,7 @@ class Parameter:
         if "doubleValueSpec" in spec or "integerValueSpec" in spec:
             self.kind = "double" if "doubleValueSpec" in spec else "integer"
             bounds = spec.get("doubleValueSpec") or spec.get("integerValueSpec")
-            self.low, self.high = float(bounds["minValue"]), float(bounds["maxValue"])
+            self.low, self.high = float(bounds.get("minValue", 0)), float(bounds.get("maxValue", 0))
             if self.low > self.high:
                 raise InvalidArgument(f"Parameter {self.id}: minValue is above maxValue.")
             if self.scale in (LOG, REVERSE_LOG) and self.low <= 0:

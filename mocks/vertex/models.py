@@ -134,7 +134,7 @@ class Endpoint:
     resource: dict
     served: dict = field(default_factory=dict)  # deployed model id -> ServedModel
     counter: itertools.count = field(default_factory=itertools.count)
-    predictions: list = field(default_factory=list)  # (time, instance) for monitoring
+    predictions: list = field(default_factory=list)  # (time, deployed id, instance)
 
 
 class VertexBackend:
@@ -574,7 +574,7 @@ class VertexBackend:
         predictions = served.predict(instances)
         with self._lock:
             now = time.time()
-            endpoint.predictions.extend((now, i) for i in instances)
+            endpoint.predictions.extend((now, deployed_id, i) for i in instances)
             del endpoint.predictions[:-PREDICTION_LOG_SIZE]
         model = self.get_model(parent, record["model"].rsplit("/", 1)[-1] + "@" + record["modelVersionId"])
         return {

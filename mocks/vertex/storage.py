@@ -360,15 +360,36 @@ def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
 
+def _absolute_links(value, base: str):
+    if isinstance(value, dict):
+        return {
+            k: base + v if k in ("selfLink", "mediaLink") and str(v).startswith("/") else
+            _absolute_links(v, base)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_absolute_links(v, base) for v in value]
+    return value
+
+
+def _extra(response: Response) -> dict:
+    return {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
+
+
 def storage_routes(backend: StorageBackend) -> list[Route]:
     """Starlette routes for the Cloud Storage JSON API, bound to ``backend``."""
 
     def handle(fn):
         async def endpoint(request: Request) -> Response:
             try:
-                return await fn(request)
+                response = await fn(request)
             except StorageError as err:
                 return err.response()
+            if isinstance(response, JSONResponse):
+                # The client follows mediaLink as is: it must carry this server's address.
+                body = _absolute_links(json.loads(response.body), _base_url(request))
+                return JSONResponse(body, status_code=response.status_code, headers=_extra(response))
+            return response
 
         return endpoint
 

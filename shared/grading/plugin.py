@@ -42,7 +42,6 @@ import random
 import signal
 import sys
 import threading
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -145,7 +144,7 @@ class Part:
 
 
 @dataclass
-class TestRecord:
+class GradeRecord:
     nodeid: str
     name: str
     lab: str
@@ -159,7 +158,7 @@ class TestRecord:
     parts: list[Part] = field(default_factory=list)
 
 
-RECORD_KEY = pytest.StashKey[TestRecord]()
+RECORD_KEY = pytest.StashKey[GradeRecord]()
 PARTS_KEY = pytest.StashKey["GradedParts"]()
 FEEDBACK_KEY = pytest.StashKey[list]()
 OUTCOMES_KEY = pytest.StashKey[list]()
@@ -180,13 +179,33 @@ def points_of(item: pytest.Item) -> float | None:
 
 
 def lab_of(item: pytest.Item) -> str:
-    """The lab a test grades: from its path (tests/labs/<stack>/<task>/...) or LAB_ID."""
-    parts = Path(str(item.path)).parts
-    for i in range(len(parts) - 3, 0, -1):
+    """The lab a test grades, known before it runs.
+
+    From its path (tests/labs/<stack>/<task>/...), else a module-level ``LAB_ID`` or ``LAB``
+    ("stack/task"), else the only lab of its stack (tests/labs/<stack>/test_x.py when the kit has
+    a single labs/<stack>/<task>/ folder), else "other".
+    """
+    path = Path(str(item.path))
+    parts = path.parts
+    for i in range(len(parts) - 2, 0, -1):
         if parts[i] == "labs" and parts[i - 1] == "tests":
-            return f"{parts[i + 1]}/{parts[i + 2]}"
+            below = parts[i + 1 :]
+            if len(below) >= 3:
+                return f"{below[0]}/{below[1]}"
+            module = getattr(item, "module", None)
+            for name in ("LAB_ID", "LAB"):
+                value = getattr(module, name, None)
+                if isinstance(value, str) and value.count("/") == 1:
+                    return value
+            stack_dir = Path(*parts[: i - 1]) / "labs" / below[0]
+            tasks = [p.name for p in stack_dir.glob("*/") if p.is_dir()
+                     and not p.name.startswith(("_", "."))] if stack_dir.is_dir() else []
+            if len(tasks) == 1:
+                return f"{below[0]}/{tasks[0]}"
+            break
     module = getattr(item, "module", None)
-    return getattr(module, "LAB_ID", None) or item.stash.get(LAB_KEY, "other")
+    value = getattr(module, "LAB_ID", None) or getattr(module, "LAB", None)
+    return value if isinstance(value, str) and "/" in value else "other"
 
 
 def fmt_points(value: float) -> str:
@@ -325,7 +344,7 @@ class Grader:
     def __init__(self, config: pytest.Config, results_path: Path | None):
         self.config = config
         self.results_path = results_path
-        self.records: dict[str, TestRecord] = {}
+        self.records: dict[str, GradeRecord] = {}
         self.errors: list[dict] = []
         self.current: str | None = None
         self.finished = False
@@ -339,22 +358,25 @@ class Grader:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
-        keep, hidden = [], []
+        only_lab = config.getoption("grade_lab")
+        keep, dropped = [], []
         for item in items:
-            if item.get_closest_marker("hidden") and not self.with_hidden:
-                hidden.append(item)
-            else:
-                keep.append(item)
-        if hidden:
-            config.hook.pytest_deselected(items=hidden)
+            hidden = item.get_closest_marker("hidden") and not self.with_hidden
+            other_lab = only_lab and lab_of(item) != only_lab.strip("/")
+            (dropped if hidden or other_lab else keep).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
             items[:] = keep
+        first = config.getoption("grade_first")
+        if first:  # stable: tests of files named after a module run first (mutation checks)
+            items.sort(key=lambda item: first not in Path(str(item.path)).stem)
 
     def pytest_collection_finish(self, session):
         for item in session.items:
             points = points_of(item)
             if points is None:
                 continue
-            record = TestRecord(
+            record = GradeRecord(
                 nodeid=item.nodeid,
                 name=item.nodeid.split("/")[-1],
                 lab=lab_of(item),
@@ -390,6 +412,7 @@ class Grader:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
+        __tracebackhide__ = True
         with time_limit(self.limit_for(item), "the test"):
             try:
                 result = yield
@@ -421,7 +444,7 @@ class Grader:
             self.current = None
             self.write()
 
-    def score(self, record: TestRecord, item) -> None:
+    def score(self, record: GradeRecord, item) -> None:
         outcomes = item.stash.get(OUTCOMES_KEY, [])
         parts = item.stash.get(PARTS_KEY, None)
         extra = item.stash.get(FEEDBACK_KEY, [])
@@ -520,6 +543,14 @@ def pytest_addoption(parser):
     group.addoption(
         "--grade-results", default=None,
         help=f"Write the graded results as JSON to this file. Env: {RESULTS_ENV}.",
+    )
+    group.addoption(
+        "--grade-lab", default=None,
+        help="Grade only this lab's tests (e.g. azure/ticket_triage); others are deselected.",
+    )
+    group.addoption(
+        "--grade-first", default=None,
+        help="Run tests whose file name contains this text first (with -x: fail fast).",
     )
     group.addoption(
         "--grade-traceback", action="store_true", help="Add tracebacks to the results' feedback."

@@ -38,7 +38,9 @@ def make_pipeline():
     from sklearn.pipeline import make_pipeline as sk_pipeline
 
     # BEGIN SOLUTION
-    # HINT: TfidfVectorizer(preprocessor=normalise_text, ngram_range=(1, NGRAMS), max_features=MAX_TOKENS, sublinear_tf=True) then LogisticRegression(max_iter=1000, C=...)
+    # HINT: TfidfVectorizer(preprocessor=normalise_text, ngram_range=(1, NGRAMS),
+    # HINT: max_features=MAX_TOKENS, sublinear_tf=True) then LogisticRegression(max_iter=1000,
+    # HINT: C=...)
     vectorizer = TfidfVectorizer(
         preprocessor=normalise_text, token_pattern=r"\S+", ngram_range=(1, NGRAMS),
         max_features=MAX_TOKENS, sublinear_tf=True,

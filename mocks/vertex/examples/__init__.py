@@ -1,0 +1,1 @@
+"""Runnable trainers for the Vertex emulator: what a Vertex training module looks like."""

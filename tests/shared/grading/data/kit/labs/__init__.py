@@ -1,0 +1,1 @@
+"""Sample labs: test data for the grading layer."""

@@ -1,0 +1,1 @@
+"""Sample lab: arithmetic."""

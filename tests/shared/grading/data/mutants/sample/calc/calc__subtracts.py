@@ -1,0 +1,5 @@
+"""Mutant: add subtracts."""
+
+
+def add(a: int, b: int) -> int:
+    return a - b

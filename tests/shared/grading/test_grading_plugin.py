@@ -1,0 +1,115 @@
+"""The plugin, seen through real grading runs of the sample kit (one pytest subprocess each)."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from grading_helpers import KIT, MUTANTS, grade_sample, root_with
+
+from shared.grading.plugin import seed_everything
+
+
+def by_name(result):
+    return {t.name.split("::")[-1]: t for t in result.tests}
+
+
+def test_reference_scores_full_marks_with_hidden_tests(reference_hidden):
+    echo, calc = reference_hidden["sample/echo"], reference_hidden["sample/calc"]
+    assert (echo.score, echo.max_score) == (8, 8)
+    assert (calc.score, calc.max_score) == (2, 2)
+    assert {t.status for t in echo.tests} == {"passed"}
+    assert not echo.errors and not echo.notes
+    hidden = sorted(name for name, t in by_name(echo).items() if t.hidden)
+    assert hidden == ["test_shout_empty", "test_shout_twice"]
+
+
+def test_hidden_tests_are_left_out_unless_asked(reference_hidden):
+    visible = grade_sample("sample/echo", KIT)
+    assert sorted(by_name(visible)) == ["test_count_words", "test_shout"]
+    assert (visible.score, visible.max_score) == (5, 5)
+
+
+def test_ungraded_tests_are_not_scored(reference_hidden):
+    assert "test_module_documented" not in by_name(reference_hidden["sample/echo"])
+
+
+def test_student_copy_imports_and_scores_zero_with_hints(student_results):
+    echo, calc = student_results["sample/echo"], student_results["sample/calc"]
+    assert (echo.score, echo.max_score) == (0, 5)
+    assert (calc.score, calc.max_score) == (0, 2)
+    assert not echo.errors and not calc.errors
+    shout = by_name(echo)["test_shout"]
+    assert shout.status == "failed"
+    assert "not implemented yet: str.upper() and an f-string" in shout.feedback
+    assert "shout('hi') must return 'HI!'" in shout.feedback  # the explicit feedback(...)
+
+
+def test_partial_credit_counts_passed_parts(tmp_path):
+    root = root_with(tmp_path, {"sample/echo/text.py":
+                                MUTANTS / "sample/echo/text__case_sensitive.py"})
+    result = grade_sample("sample/echo", root)
+    counts = by_name(result)["test_count_words"]
+    assert (counts.score, counts.max_score, counts.status) == (2, 3, "failed")
+    assert "2 of 3 parts passed" in counts.feedback
+    assert "- ignores case: 'Tea' and 'tea' are the same word" in counts.feedback
+    assert by_name(result)["test_shout"].score == 2
+
+
+def test_score_table_is_printed_at_the_end(reference_hidden):
+    log = reference_hidden["sample/echo"].log
+    assert "grades: points earned / possible" in log
+    assert "test_echo_text.py::test_count_words" in log and "TOTAL 8/8" in log
+
+
+def test_a_bad_points_marker_stops_the_run_with_a_clear_message(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\naddopts = -p shared.grading.plugin\n")
+    (tmp_path / "test_bad.py").write_text(textwrap.dedent("""
+        import pytest
+
+        @pytest.mark.points(0)
+        def test_x():
+            pass
+    """))
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "points needs a positive number" in run.stdout + run.stderr
+
+
+def test_lab_root_redirects_imports_of_labs_in_that_process(student_root):
+    code = textwrap.dedent(f"""
+        from shared.grading.plugin import install_lab_root
+        install_lab_root({str(student_root)!r})
+        import labs.sample.echo.text as text
+        print(text.__file__)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=KIT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == str(student_root / "labs" / "sample" / "echo" / "text.py")
+
+
+def test_lab_root_without_labs_folder_says_what_to_do(tmp_path):
+    code = textwrap.dedent(f"""
+        from shared.grading.plugin import install_lab_root
+        install_lab_root({str(tmp_path)!r})
+        import labs
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "No labs/ folder in" in run.stderr and "labkit start" in run.stderr
+
+
+def test_seed_everything_repeats_random_draws():
+    seed_everything(3)
+    first = (random.random(), __import__("numpy").random.rand())
+    seed_everything(3)
+    assert (random.random(), __import__("numpy").random.rand()) == first
+
+
+@pytest.mark.parametrize("name", ["lab_module", "graded_parts", "feedback"])
+def test_plugin_fixtures_are_available_in_every_run(request, name):
+    assert callable(request.getfixturevalue(name))

@@ -1,0 +1,157 @@
+"""CI checks of every lab's grading: reference 100%, starter code 0, each mutant loses points.
+
+For every lab of ``shared.labs.LABS`` that is ready and has graded tests:
+- the reference solution scores full marks (hidden tests included);
+- a fresh student copy imports and scores 0, and the run finishes (no crash, no hang);
+- each broken variant in ``tests/mutants/<stack>/<task>/<module>__<what>.py`` (a whole
+  replacement of ``labs/<stack>/<task>/<module>.py`` with one plausible bug) loses points;
+- every module with solution regions has at least one mutant.
+Each variant is one pytest subprocess running the lab's graded tests once. The same checks run
+on the sample kit under data/, so the machinery is tested even before a lab has graded tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+from pathlib import Path
+
+import pytest
+from grading_helpers import KIT, MUTANTS
+
+from shared.grading.plugin import fmt_points
+from shared.grading.regions import has_solution_regions, iter_files
+from shared.grading.release import write_release
+from shared.grading.runner import KIT_ROOT, grade_lab, lab_tests_dir
+from shared.grading.workspace import start_lab
+from shared.labs import LABS
+
+KIT_MUTANTS = KIT_ROOT / "tests" / "mutants"
+
+
+def has_graded_tests(lab_id: str, kit_root: Path) -> bool:
+    folder = lab_tests_dir(lab_id, kit_root)
+    return folder.is_dir() and any(
+        "mark.points" in p.read_text(encoding="utf-8") for p in folder.rglob("test_*.py"))
+
+
+def mutants_of(lab_id: str, mutants_root: Path) -> list[Path]:
+    return sorted((mutants_root / lab_id).glob("*__*.py"))
+
+
+def skip_reason(lab) -> str | None:
+    if lab.status() != "ready":
+        return f"lab {lab.id} is not ready yet (status: {lab.status()})"
+    if not has_graded_tests(lab.id, KIT_ROOT):
+        return f"lab {lab.id} has no graded tests yet (no @pytest.mark.points test under " \
+               f"tests/labs/{lab.id}/)"
+    return None
+
+
+# (kit, lab id, mutants root, skip reason) for the kit's labs and the sample kit's labs.
+CASES = [(KIT_ROOT, lab.id, KIT_MUTANTS, skip_reason(lab)) for lab in LABS] + [
+    (KIT, lab_id, MUTANTS, None) for lab_id in ("sample/echo", "sample/calc")]
+
+
+def case_id(case) -> str:
+    return ("sample:" if case[0] == KIT else "") + case[1]
+
+
+def params(with_mutants: bool = False):
+    out = []
+    for case in CASES:
+        kit, lab_id, mutants_root, reason = case
+        marks = [pytest.mark.skip(reason=reason)] if reason else []
+        if with_mutants:
+            for mutant in mutants_of(lab_id, mutants_root):
+                out.append(pytest.param(kit, lab_id, mutant, marks=marks,
+                                        id=f"{case_id(case)}:{mutant.stem}"))
+        else:
+            out.append(pytest.param(kit, lab_id, mutants_root, marks=marks, id=case_id(case)))
+    return out
+
+
+def failing(result) -> str:
+    lines = [f"{t.name}: {t.status} {fmt_points(t.score)}/{fmt_points(t.max_score)}: "
+             f"{t.feedback.splitlines()[0] if t.feedback else ''}"
+             for t in result.tests if not t.passed]
+    return "\n".join(lines + result.errors)
+
+
+def copy_reference(kit: Path, lab_id: str, root: Path) -> Path:
+    stack = lab_id.split("/")[0]
+    for init in (Path("labs/__init__.py"), Path("labs") / stack / "__init__.py"):
+        if (kit / init).is_file():
+            (root / init).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kit / init, root / init)
+    shutil.copytree(kit / "labs" / lab_id, root / "labs" / lab_id,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_reference_solution_scores_full_marks(kit, lab_id, mutants_root):
+    result = grade_lab(lab_id, kit, kit_root=kit, with_hidden=True)
+    assert result.max_score > 0, f"no graded tests ran for {lab_id}: {result.notes}"
+    assert result.score == result.max_score, (
+        f"the reference of {lab_id} scores {result.summary}; it must score full marks:\n"
+        + failing(result))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_student_copy_imports_and_scores_zero(kit, lab_id, mutants_root, tmp_path):
+    start_lab(lab_id, tmp_path, kit)
+    result = grade_lab(lab_id, tmp_path, kit_root=kit, with_hidden=True)
+    assert not result.errors, f"grading the starter code of {lab_id} crashed the run:\n" + \
+        "\n".join(result.errors)
+    not_importable = [t.name for t in result.tests if "could not import" in t.feedback]
+    assert not not_importable, f"the starter code of {lab_id} does not import: {not_importable}"
+    earning = [f"{t.name} ({fmt_points(t.score)})" for t in result.tests if t.score > 0]
+    assert not earning, (f"these graded tests give points to the untouched starter code of "
+                         f"{lab_id}, so they grade nothing: {earning}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kit", "lab_id", "mutant"), params(with_mutants=True))
+def test_each_mutant_loses_points(kit, lab_id, mutant, tmp_path):
+    module = mutant.stem.split("__")[0]
+    root = copy_reference(kit, lab_id, tmp_path)
+    target = root / "labs" / lab_id / f"{module}.py"
+    assert target.is_file(), f"mutant {mutant.name} replaces {module}.py, which {lab_id} lacks"
+    shutil.copyfile(mutant, target)
+    # Losing one test is enough: stop at the first failure, trying the module's own tests first.
+    result = grade_lab(lab_id, root, kit_root=kit, with_hidden=True,
+                       extra_args=("-x", f"--grade-first={module}"))
+    assert result.max_score > 0
+    assert result.score < result.max_score, (
+        f"mutant {mutant.name} still scores full marks on {lab_id}: a graded test should catch "
+        f"this bug ({(mutant.read_text().split(chr(10)) or [''])[0]})")
+
+
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_every_solution_module_has_a_mutant(kit, lab_id, mutants_root):
+    lab_folder = kit / "labs" / lab_id
+    with_regions = sorted(p.stem for p in lab_folder.glob("*.py")
+                          if has_solution_regions(p.read_text(encoding="utf-8")))
+    mutated = {m.stem.split("__")[0] for m in mutants_of(lab_id, mutants_root)}
+    missing = [m for m in with_regions if m not in mutated]
+    assert not missing, (
+        f"{lab_id}: no broken variant for {missing}; add tests/mutants/{lab_id}/"
+        f"<module>__<bug>.py (a copy of the solution with one plausible bug) for each")
+
+
+def test_the_kit_release_has_starter_code_and_no_hidden_tests(tmp_path):
+    out = tmp_path / "release"
+    write_release(out, KIT_ROOT)
+    for path in iter_files(out / "labs"):
+        if path.suffix == ".py":
+            text = path.read_text(encoding="utf-8")
+            assert not has_solution_regions(text), path
+            ast.parse(text, str(path))
+    if (out / "tests" / "labs").is_dir():
+        for path in (out / "tests" / "labs").rglob("*.py"):
+            assert "mark.hidden" not in path.read_text(encoding="utf-8"), path
+    assert (out / "tests" / "SHA256SUMS").is_file()
+    assert not (out / "tests" / "mutants").exists()
