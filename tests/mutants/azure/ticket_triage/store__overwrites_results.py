@@ -101,6 +101,7 @@ class ResultStore:
             self.db.executemany(
                 "INSERT OR REPLACE INTO results (ticket_id, status, category, priority, summary, reason,"
                 " attempts, truncated, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "",  # BUG: the later result replaces the first
                 rows,
             )
             self.db.execute("COMMIT")
