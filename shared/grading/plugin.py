@@ -208,6 +208,10 @@ def lab_of(item: pytest.Item) -> str:
     return value if isinstance(value, str) and "/" in value else "other"
 
 
+def _relative(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
 def fmt_points(value: float) -> str:
     return f"{round(value, 2):g}"
 
@@ -380,9 +384,7 @@ class Grader:
                 nodeid=item.nodeid,
                 name=item.nodeid.split("/")[-1],
                 lab=lab_of(item),
-                file=Path(str(item.path)).relative_to(session.config.rootpath).as_posix()
-                if Path(str(item.path)).is_relative_to(session.config.rootpath)
-                else str(item.path),
+                file=_relative(Path(str(item.path)), session.config.rootpath),
                 max_score=points,
                 hidden=item.get_closest_marker("hidden") is not None,
             )

@@ -37,8 +37,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="mock: local Vertex emulator (default); cloud: your Vertex AI project")
     p.add_argument("--stage", choices=("all", *STAGES), default="all")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--vertex-trials", type=int, default=4,
-                   help="trials of the Vertex tuning job (default 4, 2 in parallel)")
+    p.add_argument("--vertex-trials", type=int, default=2,
+                   help="trials of the Vertex tuning job, 2 in parallel (default 2: one round, to "
+                        "keep the run short; try 6 when you have time)")
     return p.parse_args(argv)
 
 
@@ -177,9 +178,13 @@ def stage_tune(ctx: Context) -> dict:
             mlflow.log_metric(tune.OBJECTIVE[0], float(trial["value"]))
     say(f"   best {tune.OBJECTIVE[0]} {search.best_value:.4f} with {_fmt(search.best_params)} "
         f"({search.seconds:.0f} s)")
-    from labs.gcp.ticket_triage import trainer
+    from labs.gcp.ticket_triage.trainer import METRIC, TrainResult
 
-    tuned = _finish_model(ctx, trainer.train(ctx.splits, search.best_params), "tuned")
+    history = search.best_history
+    best_epoch = 1 + max(range(len(history[METRIC])), key=lambda i: history[METRIC][i])
+    result = TrainResult(search.best_model, None, search.best_params, history, best_epoch,
+                         search.seconds / max(1, len(search.trials)))
+    tuned = _finish_model(ctx, result, "tuned")
     vertex = _vertex_tuning(ctx)
     default = ctx.results.need("train")
     candidates = {"default": default, "tuned": tuned}
@@ -402,7 +407,7 @@ def print_summary(data: dict, emulated: bool) -> None:
     if "monitor" in data:
         mon = data["monitor"]
         first = ", ".join(f"{s}:{v['first_alert'] if v['first_alert'] is not None else '-'}"
-                          for s, v in mon.items() if s != "retraining")
+                          for s, v in mon.items() if isinstance(v, dict) and "first_alert" in v)
         rows.append(("monitor", f"first alert window {first}", "", "", str(mon["seconds"])))
         r = mon["retraining"]
         rows.append(("", f"retrained on '{r['scenario']}': accuracy {r['accuracy_before']:.2f} -> "

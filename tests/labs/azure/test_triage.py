@@ -37,7 +37,8 @@ def test_429_waits_as_long_as_retry_after_ms_says(azure_openai, connection, run_
                                  "headers": {"retry-after-ms": "700", "retry-after": "3"}})
     store, _ = run_triage(connection, tickets_dataset.test[:2], tpm=600_000, **FAST)
     log = chat_requests(azure_openai)
-    assert [e["status"] for e in log] == [429, 200], f"expected one 429 then one success, got {[e['status'] for e in log]}"
+    statuses = [e["status"] for e in log]
+    assert statuses == [429, 200], f"expected one 429 then one success, got {statuses}"
     gap = log[1]["time"] - log[0]["time"]
     assert 0.65 <= gap < 2.0, (
         f"the retry came {gap:.2f} s after the 429; retry-after-ms said 0.7 s (retry-after said "

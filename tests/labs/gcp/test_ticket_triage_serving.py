@@ -13,10 +13,13 @@ import pytest
 from tests.labs.gcp.conftest import LAB
 
 EASY = {
-    "billing": "Refund for a double charge\n\nWe were charged twice on invoice INV-12345, please refund the duplicate payment.",
-    "account_access": "Cannot log in\n\nI cannot log in, the password reset link does not work and my account is locked.",
+    "billing": "Refund for a double charge\n\nWe were charged twice on invoice INV-12345, "
+               "please refund the duplicate payment.",
+    "account_access": "Cannot log in\n\nI cannot log in, the password reset link does not "
+                      "work and my account is locked.",
     "outage": "Service down\n\nThe whole service is down, nobody in our company can connect since this morning.",
-    "security": "Suspicious login\n\nWe saw a suspicious login from an unknown country and think our account was compromised.",
+    "security": "Suspicious login\n\nWe saw a suspicious login from an unknown country and "
+                "think our account was compromised.",
     "feature_request": "Feature request\n\nIt would be great if you could add dark mode and an export to Excel.",
 }
 

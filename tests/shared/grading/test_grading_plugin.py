@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,6 +12,7 @@ import pytest
 from grading_helpers import KIT, MUTANTS, grade_sample, root_with
 
 from shared.grading.plugin import seed_everything
+from shared.grading.runner import grade_lab
 
 
 def by_name(result):
@@ -113,3 +115,16 @@ def test_seed_everything_repeats_random_draws():
 @pytest.mark.parametrize("name", ["lab_module", "graded_parts", "feedback"])
 def test_plugin_fixtures_are_available_in_every_run(request, name):
     assert callable(request.getfixturevalue(name))
+
+
+def test_tests_in_a_shared_stack_folder_are_sorted_by_lab(tmp_path):
+    """tests/labs/<stack>/test_x.py belongs to the lab its LAB constant names."""
+    kit = tmp_path / "kit"
+    shutil.copytree(KIT, kit, ignore=shutil.ignore_patterns("__pycache__"))
+    echo_tests = kit / "tests/labs/sample/echo"
+    shutil.move(echo_tests / "test_echo_text.py", kit / "tests/labs/sample/test_echo_text.py")
+    shutil.rmtree(echo_tests)  # its hidden file (no LAB constant) goes with it
+    result = grade_lab("sample/echo", kit, kit_root=kit, with_hidden=True, timeout=5)
+    assert sorted(by_name(result)) == ["test_count_words", "test_shout", "test_shout_empty"]
+    assert {t.lab for t in result.tests} == {"sample/echo"}
+    assert result.score == result.max_score == 6

@@ -43,8 +43,8 @@ def skip_reason(lab) -> str | None:
     if lab.status() != "ready":
         return f"lab {lab.id} is not ready yet (status: {lab.status()})"
     if not has_graded_tests(lab.id, KIT_ROOT):
-        return f"lab {lab.id} has no graded tests yet (no @pytest.mark.points test under " \
-               f"tests/labs/{lab.id}/)"
+        where = lab_tests_dir(lab.id, KIT_ROOT).relative_to(KIT_ROOT).as_posix()
+        return f"lab {lab.id} has no graded tests yet (no @pytest.mark.points test in {where}/)"
     return None
 
 

@@ -1,4 +1,5 @@
 # MUTANT batching__match_by_position: a plausible wrong batching.py; the graded tests must fail on it.
+# ruff: noqa
 """Batching: several tickets per request, packed to the token budget, answers matched by id.
 
 Every request repeats the same system prompt (labels, descriptions, examples). Sending ten

@@ -1,4 +1,5 @@
 # MUTANT budget__chars_not_tokens: a plausible wrong budget.py; the graded tests must fail on it.
+# ruff: noqa
 """Token budget: how much of the context window a request may use, and cutting long tickets.
 
 A chat request must fit the deployment's context window *together with* the answer: the

@@ -1,4 +1,5 @@
 # MUTANT client__key_only: a plausible wrong client.py; the graded tests must fail on it.
+# ruff: noqa
 """Connecting to Azure OpenAI: key or Entra ID, explicit timeouts, and no hidden retries.
 
 ``shared.azure.azure_openai_connection(settings)`` says *where* to connect (the endpoint of

@@ -1,4 +1,5 @@
 # MUTANT evaluate__price_per_1k: a plausible wrong evaluate.py; the graded tests must fail on it.
+# ruff: noqa
 """What the run achieved and what it cost: quality, tokens, money, latency, throttling.
 
 Quality is measured against the dataset's labels over *every* ticket of the run: a filtered

@@ -1,4 +1,5 @@
 # MUTANT prompt__fuzzy_repair: a plausible wrong prompt.py; the graded tests must fail on it.
+# ruff: noqa
 """The prompt and the answer: what we ask the model, the schema it must answer in, and checks.
 
 The system prompt lists each label with a one-line description and a few real examples from

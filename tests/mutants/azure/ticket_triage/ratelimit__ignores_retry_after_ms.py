@@ -1,4 +1,5 @@
 # MUTANT ratelimit__ignores_retry_after_ms: a plausible wrong ratelimit.py; the graded tests must fail on it.
+# ruff: noqa
 """Staying inside the deployment's quota: a client-side limiter and the retry delay after a 429.
 
 Azure OpenAI gives each deployment a quota in tokens per minute (TPM) and requests per minute
@@ -103,7 +104,10 @@ class RateLimiter:
     bucket refilling at the same rate can put up to twice that into one window (a full bucket
     plus its refill), and the service answers that with 429s. Mirroring the service's rule
     cannot overshoot it. Each entry is dated ``guard_s`` late because the service records a
-    request when it arrives, a little after we decide to send it.
+    request when it arrives, a little after we decide to send it; once the answer is back,
+    ``settle`` re-dates the entry to that moment (the service admitted it before answering, so
+    we never believe room frees up before the service does) or, after a 429, removes it (the
+    service did not count it).
     """
 
     def __init__(self, tpm: int, rpm: int | None = None, *, window_s: float = 10.0,
@@ -117,7 +121,7 @@ class RateLimiter:
         self.guard_s = guard_s
         self.clock = clock
         self.sleep = sleep
-        self.log: deque[tuple[float, float]] = deque()  # (time charged, tokens); tokens 0 = phantom
+        self.log: deque[list[float]] = deque()  # [time charged, tokens]; tokens 0 = request only
         self.paused_until = 0.0
         self.waited = 0.0  # seconds spent waiting for quota, for the report
         self._lock = asyncio.Lock()
@@ -131,8 +135,9 @@ class RateLimiter:
         return max(1, int(self.rpm * self.window_s / 60.0))
 
     def _evict(self, now: float) -> None:
-        while self.log and self.log[0][0] <= now - self.window_s:
-            self.log.popleft()
+        # Entries are re-dated by settle(), so the log is not in time order: filter, don't pop.
+        if any(entry[0] <= now - self.window_s for entry in self.log):
+            self.log = deque(e for e in self.log if e[0] > now - self.window_s)
 
     def used(self, now: float | None = None) -> tuple[float, int]:
         """(tokens, requests) charged in the current window."""
@@ -158,14 +163,15 @@ class RateLimiter:
         tokens_ok = used + tokens <= self.token_capacity or not self.log
         calls_ok = len(self.log) < self.request_capacity
         if tokens_ok and calls_ok:
-            self.log.append((now + self.guard_s, float(tokens)))
+            self.log.append([now + self.guard_s, float(tokens)])
             return 0.0
+        ordered = sorted(self.log)
         wait = 0.0
         if not calls_ok:
-            wait = self.log[len(self.log) - self.request_capacity][0] + self.window_s - now
+            wait = ordered[len(ordered) - self.request_capacity][0] + self.window_s - now
         if not tokens_ok:
             left = used
-            for charged_at, charged in self.log:
+            for charged_at, charged in ordered:
                 left -= charged
                 if left + tokens <= self.token_capacity or left <= 0:
                     wait = max(wait, charged_at + self.window_s - now)
@@ -173,15 +179,20 @@ class RateLimiter:
         return max(wait, 1e-3)
         # END SOLUTION
 
-    async def acquire(self, tokens: int) -> float:
-        """Wait until ``tokens`` may be sent, charge them, and return the seconds waited."""
-        waited = 0.0
+    async def acquire(self, tokens: int) -> list[float]:
+        """Wait until ``tokens`` may be sent, charge them, and return the log entry (for settle)."""
         async with self._lock:  # one waiter at a time: first come, first served
             while (wait := self.reserve(tokens)) > 0:
                 await self.sleep(wait)
-                waited += wait
-        self.waited += waited
-        return waited
+                self.waited += wait
+            return self.log[-1]
+
+    def settle(self, entry: list[float], admitted: bool) -> None:
+        """The answer to the request charged as ``entry`` is back: re-date it, or refund it."""
+        if not admitted:
+            self.log = deque(e for e in self.log if e is not entry)
+        else:
+            entry[0] = max(entry[0], self.clock())
 
     def update_from_headers(self, headers: Mapping[str, str] | None) -> None:
         """Believe the service when it says it has less room than we think.
@@ -200,12 +211,12 @@ class RateLimiter:
         if remaining_tokens is not None:
             deficit = (self.token_capacity - used_tokens) - remaining_tokens
             if deficit > 0:
-                self.log.append((now, deficit))
+                self.log.append([now, deficit])
                 used_requests += 1  # that entry also counts as a request slot; compensate below
         remaining_requests = _number(_header(headers, "x-ratelimit-remaining-requests"))
         if remaining_requests is not None:
             missing = int((self.request_capacity - used_requests) - remaining_requests)
-            self.log.extend((now, 0.0) for _ in range(max(0, missing)))
+            self.log.extend([now, 0.0] for _ in range(max(0, missing)))
         # END SOLUTION
 
     def pause(self, seconds: float) -> None:

@@ -1,4 +1,5 @@
 # MUTANT run__prints_key: a plausible wrong run.py; the graded tests must fail on it.
+# ruff: noqa
 """``labkit run azure/ticket_triage``: classify a split of the ticket dataset, durably, and report.
 
     labkit run azure/ticket_triage --limit 200            # against the local emulator

@@ -1,4 +1,5 @@
 # MUTANT store__overwrites_results: a plausible wrong store.py; the graded tests must fail on it.
+# ruff: noqa
 """Durable results: one SQLite row per ticket, written the moment the ticket is finished.
 
 Why SQLite: a committed transaction survives the process being killed (even SIGKILL, which

@@ -1,4 +1,5 @@
 # MUTANT triage__retry_on_length: a plausible wrong triage.py; the graded tests must fail on it.
+# ruff: noqa
 """The run: every ticket classified, filtered or failed-with-reason, concurrently, within quota.
 
 Work flows as *units* (a batch of tickets) through an ``asyncio.Queue`` served by a bounded
@@ -43,6 +44,8 @@ from shared.tokens import count_tokens
 
 CONTEXT_MESSAGE = re.compile(r"maximum context length is (\d+) tokens.*?requested (\d+) tokens", re.S)
 MIN_TICKET_TOKENS = 32
+# Outcomes the service refuses before charging the quota.
+NOT_ADMITTED = ("rate_limited", "context_length")
 
 
 @dataclass
@@ -223,11 +226,14 @@ class Triage:
         """Send one unit, act on the outcome, and return the units still to do."""
         n = len(unit.items)
         max_tokens = min(batching.reserved_output(n, unit.per_ticket_output), self.conn.max_output_tokens)
+        charge = None
         if self.limiter is not None:
-            await self.limiter.acquire(self.admission_tokens(unit.items, max_tokens))
+            charge = await self.limiter.acquire(self.admission_tokens(unit.items, max_tokens))
         started = time.time()
         outcome = await classify.classify_batch(self.client, self.conn.deployment, self.prompt,
                                                 unit.items, self.labels, max_tokens)
+        if charge is not None:  # refused before admission: the service did not count it
+            self.limiter.settle(charge, admitted=outcome.kind not in NOT_ADMITTED)
         self._account(unit, outcome, started, max_tokens)
         action = plan_recovery(outcome.kind, n)
         if action == "accept":

@@ -1,3 +1,4 @@
+# ruff: noqa  (a deliberately broken copy of the lab module: see check.py)
 """Stage 2, baseline first: TF-IDF + logistic regression (scikit-learn), one per head.
 
 Before any neural network, a linear model on word n-grams says what "good" looks like on this
