@@ -372,8 +372,8 @@ class Grader:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
         first = config.getoption("grade_first")
-        if first:  # stable: tests of files named after a module run first (mutation checks)
-            items.sort(key=lambda item: first not in Path(str(item.path)).stem)
+        if first:  # stable: tests named after a module run first (mutation checks with -x)
+            items.sort(key=lambda item: first not in f"{Path(str(item.path)).stem}::{item.name}")
 
     def pytest_collection_finish(self, session):
         for item in session.items:
@@ -552,7 +552,7 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--grade-first", default=None,
-        help="Run tests whose file name contains this text first (with -x: fail fast).",
+        help="Run tests whose file or test name contains this text first (with -x: fail fast).",
     )
     group.addoption(
         "--grade-traceback", action="store_true", help="Add tracebacks to the results' feedback."
