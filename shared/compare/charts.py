@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.compare.records import StackRun, latencies, monthly_cost, window_accuracy
+from shared.compare.records import StackRun, monthly_cost, window_accuracy
 
 COLORS = {"azure": "#0078d4", "gcp": "#34a853"}
 
@@ -81,7 +81,7 @@ def latency_distribution(runs: list[StackRun], path: Path) -> Path:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for run in runs:
-        values = [1000 * v for v in latencies(run.split("test"))]
+        values = [1000 * v for v in run.test_latencies_s]
         if values:
             ax.hist(values, bins=40, alpha=0.6, color=COLORS.get(run.stack), label=_label(run))
     ax.set_xlabel("latency per ticket (ms)")

@@ -21,7 +21,6 @@ class Prediction:
     predicted_category: str | None  # None when the ticket was filtered or failed
     predicted_priority: str | None
     status: str = "classified"  # classified | filtered | failed
-    latency_s: float | None = None
     scenario: str | None = None
     window: int | None = None
 
@@ -33,7 +32,7 @@ class StackRun:
     emulated: bool
     stand_in: str  # one sentence: what answered in place of the real service
     predictions: list[Prediction]
-    wall_seconds: float  # time spent classifying
+    throughput_per_s: float  # tickets classified per second of classifying
     time_to_first_result_s: float  # set-up before the first prediction (training, tuning, ...)
     cost_fixed_usd: float = 0.0  # paid once per model (training, tuning)
     cost_per_ticket_usd: float = 0.0  # paid per ticket (tokens)
@@ -42,6 +41,8 @@ class StackRun:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     alerts: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # scenario -> window -> features
+    test_latencies_s: list[float] = field(default_factory=list)  # what each test ticket waited
+    test_latency_by_id: dict[str, float | None] = field(default_factory=dict)  # when known per ticket
     notes: list[str] = field(default_factory=list)
 
     def split(self, name: str) -> list[Prediction]:
@@ -78,10 +79,6 @@ def percentile(values: list[float], q: float) -> float:
     k = (len(ordered) - 1) * q / 100
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def latencies(preds: list[Prediction]) -> list[float]:
-    return [p.latency_s for p in preds if p.latency_s is not None]
 
 
 def window_accuracy(run: StackRun, scenario: str) -> list[tuple[int, float]]:
@@ -125,7 +122,7 @@ REFERENCE_VOLUME = 100_000  # tickets per month at which "cost per 1,000 tickets
 def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
     """The per-stack figures of the report's table."""
     test = run.split("test")
-    lat = latencies(test)
+    lat = run.test_latencies_s
     done = [p for p in test if p.status == "classified"]
     return {
         "stack": run.stack,
@@ -139,7 +136,7 @@ def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
         "f1_per_class": f1_per_class(test),
         "latency_p50_ms": 1000 * percentile(lat, 50),
         "latency_p95_ms": 1000 * percentile(lat, 95),
-        "throughput_per_s": len(test) / run.wall_seconds if run.wall_seconds else float("nan"),
+        "throughput_per_s": run.throughput_per_s,
         "prompt_tokens": run.prompt_tokens,
         "completion_tokens": run.completion_tokens,
         "cost_per_1000_usd": 1000 * monthly_cost(run, volume) / volume,

@@ -15,7 +15,12 @@ from pathlib import Path
 
 from shared.compare import charts
 from shared.compare.records import (
-    REFERENCE_VOLUME, StackRun, crossover_volume, monthly_cost, summary_row, window_accuracy,
+    REFERENCE_VOLUME,
+    StackRun,
+    crossover_volume,
+    monthly_cost,
+    summary_row,
+    window_accuracy,
 )
 from shared.datasets.tickets import CATEGORIES, DRIFT_START, SCENARIOS
 
@@ -59,23 +64,27 @@ def table(runs: list[StackRun]) -> list[list[str]]:
     return rows
 
 
+def _pair(a: StackRun, b: StackRun, key: str, higher_wins: bool, unit: str = "", fmt: str = "{:.3f}") -> tuple:
+    """(winner, loser, 'winner value vs loser value') for one figure of two stacks."""
+    va, vb = summary_row(a)[key], summary_row(b)[key]
+    a_wins = va >= vb if higher_wins else va <= vb
+    (w, vw), (lo, vl) = ((a, va), (b, vb)) if a_wins else ((b, vb), (a, va))
+    return w, lo, f"{fmt.format(vw)}{unit} vs {fmt.format(vl)}{unit}"
+
+
 def findings(runs: list[StackRun]) -> list[str]:
     """Sentences computed from the figures; nothing here is written in advance."""
     if len(runs) < 2:
         return ["Only one stack ran, so there is nothing to compare yet."]
-    s = {r.stack: summary_row(r) for r in runs}
     a, g = runs[0], runs[1]
-    sa, sg = s[a.stack], s[g.stack]
     out = []
-    better = a if sa["macro_f1"] >= sg["macro_f1"] else g
-    out.append(f"On the test split, {better.title} scored the higher macro-F1 "
-               f"({sa['macro_f1']:.3f} vs {sg['macro_f1']:.3f}).")
-    faster = a if sa["time_to_first_result_s"] <= sg["time_to_first_result_s"] else g
-    out.append(f"{faster.title} gave its first result sooner ({sa['time_to_first_result_s']:.1f} s vs "
-               f"{sg['time_to_first_result_s']:.1f} s): one stack needs no training, the other trains and tunes first.")
-    quicker = a if sa["latency_p50_ms"] <= sg["latency_p50_ms"] else g
-    out.append(f"Per ticket, {quicker.title} answered faster at the median "
-               f"({sa['latency_p50_ms']:.1f} ms vs {sg['latency_p50_ms']:.1f} ms).")
+    w, lo, text = _pair(a, g, "macro_f1", higher_wins=True)
+    out.append(f"On the same test tickets, {w.title} scored the higher category macro-F1 ({text} for {lo.title}).")
+    w, lo, text = _pair(a, g, "time_to_first_result_s", higher_wins=False, unit=" s", fmt="{:.1f}")
+    trains = f": {lo.title} trains its model before it can answer" if lo.cost_fixed_usd > 0 else ""
+    out.append(f"{w.title} gave its first result sooner ({text}){trains}.")
+    w, lo, text = _pair(a, g, "latency_p50_ms", higher_wins=False, unit=" ms", fmt="{:.1f}")
+    out.append(f"Per ticket, {w.title} answered faster at the median ({text}).")
     cross = crossover_volume(a, g)
     cheap_low = a if monthly_cost(a, 1000) <= monthly_cost(g, 1000) else g
     if cross:
@@ -85,31 +94,38 @@ def findings(runs: list[StackRun]) -> list[str]:
         out.append(f"{cheap_low.title} is cheaper at every volume from 1 to 10^9 tickets per month "
                    "under the price tables used.")
     for run in runs:
-        drops = []
-        for scenario in SCENARIOS[1:]:
-            points = dict(window_accuracy(run, scenario))
-            before = [v for w, v in points.items() if w < DRIFT_START]
-            after = [v for w, v in points.items() if w >= DRIFT_START]
-            if before and after:
-                drops.append((sum(before) / len(before) - sum(after) / len(after), scenario))
-        if drops:
-            drop, scenario = max(drops)
-            out.append(f"{run.title} lost the most accuracy under '{scenario}' drift "
-                       f"({drop:+.2f} from before to after the drift started).")
-        if run.alerts:
-            caught = [sc for sc in SCENARIOS[1:] if any(run.alerts.get(sc, {}).values())]
-            quiet = not any(run.alerts.get("none", {}).values())
-            out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
-                       f"on the drift-free stream it {'stayed quiet' if quiet else 'raised false alerts'}.")
+        out += _drift_findings(run)
     if any(r.emulated for r in runs):
         out.append("These figures are emulated: " + " ".join(r.stand_in for r in runs if r.emulated))
+    return out
+
+
+def _drift_findings(run: StackRun) -> list[str]:
+    out, drops = [], []
+    for scenario in SCENARIOS[1:]:
+        points = dict(window_accuracy(run, scenario))
+        before = [v for w, v in points.items() if w < DRIFT_START]
+        after = [v for w, v in points.items() if w >= DRIFT_START]
+        if before and after:
+            drops.append((sum(before) / len(before) - sum(after) / len(after), scenario,
+                          sum(before) / len(before), sum(after) / len(after)))
+    if drops:
+        drop, scenario, before, after = max(drops)
+        out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {before:.2f} before "
+                   f"the drift started, {after:.2f} after.")
+    if run.alerts:
+        caught = [sc for sc in SCENARIOS[1:] if any(run.alerts.get(sc, {}).values())]
+        quiet = not any(run.alerts.get("none", {}).values())
+        out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
+                   f"on the drift-free stream it {'stayed quiet' if quiet else 'raised false alerts'}.")
     return out
 
 
 def _chart_paths(runs: list[StackRun], out: Path) -> dict[str, Path]:
     cross = crossover_volume(runs[0], runs[1]) if len(runs) > 1 else None
     return {
-        "Accuracy per window under drift": charts.accuracy_per_window(runs, list(SCENARIOS), out / "accuracy_per_window.png"),
+        "Accuracy per window under drift":
+            charts.accuracy_per_window(runs, list(SCENARIOS), out / "accuracy_per_window.png"),
         "Cost vs volume": charts.cost_vs_volume(runs, out / "cost_vs_volume.png", cross),
         "Latency distribution": charts.latency_distribution(runs, out / "latency.png"),
     }

@@ -8,6 +8,7 @@ exactly what the exported model's serving signature returns per instance.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from labs.gcp.ticket_triage.data import texts, tf
@@ -39,18 +40,24 @@ def local_predictor(export_dir: str) -> Predictor:
 
 def classify(predictor: Predictor, tickets: list[dict], batch_size: int = BATCH_SIZE,
              on_batch: Callable[[int, int], None] | None = None) -> list[dict]:
-    """One result per ticket, in order: {"id", "category", "priority", confidences}."""
+    """One result per ticket, in order: {"id", "category", "priority", confidences, latency_s}.
+
+    ``latency_s`` is how long the ticket waited for its answer: the time of its batch's request.
+    """
     results = []
     for start in range(0, len(tickets), batch_size):
         batch = tickets[start:start + batch_size]
+        started = time.perf_counter()
         rows = predictor(texts(batch))
+        latency = time.perf_counter() - started
         if len(rows) != len(batch):
             raise RuntimeError(f"The predictor returned {len(rows)} rows for {len(batch)} texts.")
         for ticket, row in zip(batch, rows, strict=True):
             results.append({"id": ticket["id"], "category": row["category"],
                             "priority": row["priority"],
                             "category_confidence": float(row["category_confidence"]),
-                            "priority_confidence": float(row["priority_confidence"])})
+                            "priority_confidence": float(row["priority_confidence"]),
+                            "latency_s": latency})
         if on_batch:
             on_batch(len(results), len(tickets))
     return results

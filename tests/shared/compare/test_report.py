@@ -16,7 +16,7 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0) 
     for i in range(200):
         truth = CATEGORIES[i % len(CATEGORIES)]
         guess = truth if rng.random() < hit_rate else CATEGORIES[(i + 1) % len(CATEGORIES)]
-        preds.append(Prediction(f"te-{i}", "test", truth, "low", guess, "low", latency_s=0.01 + rng.random() / 100))
+        preds.append(Prediction(f"te-{i}", "test", truth, "low", guess, "low"))
     for scenario in SCENARIOS:
         for w in range(WINDOWS):
             for i in range(10):
@@ -24,11 +24,14 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0) 
                 ok = rng.random() < (hit_rate if w < 2 or scenario == "none" else hit_rate / 2)
                 preds.append(Prediction(f"st-{scenario}-{w}-{i}", "stream", truth, "low",
                                         truth if ok else "billing", "low", scenario=scenario, window=w))
+    azure = stack == "azure"
     return StackRun(stack=stack, title=stack.upper(), emulated=emulated, stand_in=f"{stack} stand-in.",
-                    predictions=preds, wall_seconds=2.0, time_to_first_result_s=0.0 if stack == "azure" else 30.0,
-                    cost_per_ticket_usd=0.0002 if stack == "azure" else 0.0, cost_fixed_usd=0.0 if stack == "azure" else 0.5,
-                    serving_node_hour_usd=0.0 if stack == "azure" else 0.11, tickets_per_node_hour=100000,
-                    alerts={"long_tickets": {3: ["length"]}} if stack == "gcp" else {})
+                    predictions=preds, throughput_per_s=100.0,
+                    test_latencies_s=[0.01 + rng.random() / 100 for _ in range(200)],
+                    time_to_first_result_s=0.0 if azure else 30.0,
+                    cost_per_ticket_usd=0.0002 if azure else 0.0, cost_fixed_usd=0.0 if azure else 0.5,
+                    serving_node_hour_usd=0.0 if azure else 0.11, tickets_per_node_hour=100000,
+                    alerts={} if azure else {"long_tickets": {3: ["length"]}})
 
 
 def test_report_files_and_emulated_labels(tmp_path):

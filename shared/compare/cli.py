@@ -1,0 +1,42 @@
+"""``labkit compare tickets``: the side-by-side report of both ticket-triage labs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer, serve_app: typer.Typer) -> None:
+    compare_app = typer.Typer(help="Run both stacks on the same task and write a side-by-side report.",
+                              no_args_is_help=True)
+
+    @compare_app.command("tickets")
+    def tickets(
+        target: str = typer.Option(None, "--target", help="mock (local emulators, default) or cloud."),
+        limit: int = typer.Option(200, "--limit", min=1, help="Test tickets both stacks classify."),
+        per_window: int = typer.Option(10, "--per-window", min=1,
+                                       help="Stream tickets per window per drift scenario (8 windows x 5)."),
+        out: Path = typer.Option(Path("out/compare"), "--out", help="Folder for both runs and the report."),
+        tune: bool = typer.Option(False, "--tune/--no-tune", help="Also run the GCP lab's tuning (a minute more)."),
+        workspace: Path = typer.Option(None, "--workspace",
+                                       help="Compare the learner's copies in this workspace (see 'labkit start')."),
+    ) -> None:
+        """Both ticket-triage labs on the same test split and drifting stream: table, charts, HTML page."""
+        from shared.compare import CompareError, CompareOptions, compare_tickets
+        from shared.config import load_settings
+
+        settings = load_settings(target)
+        if workspace is not None and not (workspace / "labs").is_dir():
+            typer.secho(f"error: no labs/ folder in {workspace}; run 'labkit start LAB' first.", err=True, fg="red")
+            raise typer.Exit(2)
+        opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune)
+        try:
+            paths = compare_tickets(opts, workspace)
+        except CompareError as exc:
+            typer.secho(f"error: {exc}", err=True, fg="red")
+            raise typer.Exit(1) from None
+        typer.secho(f"\nReport: {paths['html'].resolve()}", bold=True)
+        typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
+
+    app.add_typer(compare_app, name="compare")
