@@ -78,24 +78,10 @@ def _latest_score(lab_id: str) -> str:
 def demo(
     out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
 ) -> None:
-    """The README's main job: show what the kit does, offline, in a few minutes."""
-    from shared.datasets.tickets import generate, write_dataset
-    from shared.labs import LABS
+    """The README's main job: both labs on the same tickets and the side-by-side report (mock mode)."""
+    from shared.compare import demo as run_demo
 
-    if _module_exists("shared.compare"):
-        raise typer.Exit(importlib.import_module("shared.compare").demo(out))
-    paths = write_dataset(generate(seed=0), out / "tickets")
-    typer.echo(f"Ticket dataset written to {out / 'tickets'} "
-               f"({sum(n for _, n in paths.values())} tickets).")
-    failed = 0
-    for lab in LABS:
-        if lab.status() != "ready":
-            typer.echo(f"{lab.id}: not built yet, skipped.")
-            continue
-        typer.secho(f"\n== labkit run {lab.id} {' '.join(lab.demo_args)}", bold=True)
-        module = importlib.import_module(lab.package + ".run")
-        failed += module.main([*lab.demo_args, "--out", str(out / lab.id.replace("/", "_"))]) != 0
-    raise typer.Exit(1 if failed else 0)
+    raise typer.Exit(run_demo(out))
 
 
 @app.command()
@@ -127,7 +113,7 @@ def data_tickets(
 
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    help="Run a lab: labkit run LAB [lab options]. 'labkit run LAB --help' lists its options.",
+    help="Run a lab: labkit run LAB, then the lab's own options ('labkit run LAB --help' lists them).",
 )
 def run(ctx: typer.Context, lab: str = typer.Argument(..., help="e.g. azure/ticket_triage")) -> None:
     from shared.labs import UnknownLab, get_lab

@@ -17,7 +17,6 @@ class Lab:
     id: str  # "azure/ticket_triage"
     title: str
     exam: str
-    demo_args: tuple[str, ...] = ()  # what `labkit demo` passes to the lab's run
 
     @property
     def stack(self) -> str:
@@ -42,7 +41,7 @@ class Lab:
 
 
 LABS = [
-    Lab("azure/ticket_triage", "Ticket triage with Azure OpenAI", "AI-102", ("--limit", "200")),
+    Lab("azure/ticket_triage", "Ticket triage with Azure OpenAI", "AI-102"),
     Lab("gcp/ticket_triage", "Ticket triage with a custom TensorFlow model on Vertex AI", "PMLE"),
 ]
 

@@ -33,8 +33,8 @@ ROWS = [  # (key, label, format)
     ("latency_p50_ms", "latency p50 per ticket (ms)", "{:.1f}"),
     ("latency_p95_ms", "latency p95 per ticket (ms)", "{:.1f}"),
     ("throughput_per_s", "throughput (tickets/s)", "{:.1f}"),
-    ("prompt_tokens", "prompt tokens", "{:,.0f}"),
-    ("completion_tokens", "completion tokens", "{:,.0f}"),
+    ("prompt_tokens", "prompt tokens (test and stream tickets)", "{:,.0f}"),
+    ("completion_tokens", "completion tokens (test and stream tickets)", "{:,.0f}"),
     ("cost_per_1000_usd", f"est. cost per 1,000 tickets at {REFERENCE_VOLUME:,}/month (USD)", "{:.4f}"),
     ("time_to_first_result_s", "time to first result (s)", "{:.1f}"),
 ]
