@@ -8,6 +8,7 @@ letting the server fail silently.
 
 from __future__ import annotations
 
+import atexit
 import socket
 import threading
 import time
@@ -124,3 +125,23 @@ class ThreadedServer:
             pass
         finally:
             self.stop()
+
+
+class ProcessWide:
+    """One started server per process, made on first call and stopped when the process exits.
+
+    The labs' mock mode and the test fixtures call the same instance, so a test that scripts
+    the emulator scripts the one the lab code talks to.
+    """
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.server = None
+        self._lock = threading.Lock()
+
+    def __call__(self):
+        with self._lock:
+            if self.server is None:
+                self.server = self.factory().start()
+                atexit.register(self.server.stop)
+            return self.server

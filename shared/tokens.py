@@ -171,7 +171,7 @@ def count_tokens(text: str, model: str = "gpt-4o-mini") -> int:
     return len(encoding_for(model).encode(text, disallowed_special=()))
 
 
-def _content_text(content) -> str:
+def content_text(content) -> str:
     """Message content is a string or a list of parts; only text parts count here."""
     if content is None:
         return ""
@@ -185,7 +185,7 @@ def count_message_tokens(message: dict, model: str = "gpt-4o-mini") -> int:
     enc = encoding_for(model)
     n = TOKENS_PER_MESSAGE
     n += len(enc.encode(message.get("role", ""), disallowed_special=()))
-    n += len(enc.encode(_content_text(message.get("content")), disallowed_special=()))
+    n += len(enc.encode(content_text(message.get("content")), disallowed_special=()))
     if message.get("name"):
         n += TOKENS_PER_NAME + len(enc.encode(message["name"], disallowed_special=()))
     return n

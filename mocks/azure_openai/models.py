@@ -397,7 +397,9 @@ class AzureOpenAIBackend:
         return delay, drop
 
     def _filter_prompt(self, messages: list[dict]) -> None:
-        text = " ".join(standin.content_text(m.get("content")) for m in messages).lower()
+        from shared.tokens import content_text
+
+        text = " ".join(content_text(m.get("content")) for m in messages).lower()
         for blocked in self.config["blocked_terms"]:
             term, category = blocked_term(blocked)
             if term and term.lower() in text:

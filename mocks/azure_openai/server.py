@@ -12,12 +12,10 @@ test that scripts the emulator scripts the one the lab code talks to.
 
 from __future__ import annotations
 
-import atexit
 import secrets
-import threading
 from pathlib import Path
 
-from mocks._server import ThreadedServer
+from mocks._server import ProcessWide, ThreadedServer
 from mocks.azure_openai.models import DEFAULT_API_VERSION, AzureOpenAIBackend, Deployment
 from mocks.azure_openai.responses import create_app
 
@@ -91,15 +89,5 @@ class AzureOpenAIServer(ThreadedServer):
                 "OPENAI_API_VERSION": self.api_version, "AZURE_OPENAI_DEPLOYMENT": deployment}
 
 
-_local: AzureOpenAIServer | None = None
-_local_lock = threading.Lock()
-
-
-def local_emulator() -> AzureOpenAIServer:
-    """The process-wide emulator, started on first use, stopped when the process exits."""
-    global _local
-    with _local_lock:
-        if _local is None:
-            _local = AzureOpenAIServer().start()
-            atexit.register(_local.stop)
-        return _local
+# The process-wide emulator, started on first use, stopped when the process exits.
+local_emulator = ProcessWide(AzureOpenAIServer)

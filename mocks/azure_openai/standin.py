@@ -37,6 +37,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from shared.tokens import content_text
+
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
     "a an and are as at be been but by can could did do does for from had has have he her his "
@@ -82,14 +84,6 @@ def first_sentence(text: str, max_words: int = SUMMARY_WORDS, max_length: int | 
     sentence = match.group(1) if match else text
     sentence = " ".join(sentence.split()[:max_words])
     return sentence[:max_length] if max_length is not None else sentence
-
-
-def content_text(content) -> str:
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    return "".join(p.get("text", "") for p in content if isinstance(p, dict))
 
 
 # ---- what the prompt says ----------------------------------------------------------------

@@ -7,13 +7,11 @@ labs' mock mode uses (started on first use, stopped at exit).
 
 from __future__ import annotations
 
-import atexit
 import shutil
 import tempfile
-import threading
 from pathlib import Path
 
-from mocks._server import ThreadedServer
+from mocks._server import ProcessWide, ThreadedServer
 
 PROJECT = "labkit-local"
 LOCATION = "us-central1"
@@ -70,15 +68,5 @@ class VertexServer:
         self.stop()
 
 
-_local: VertexServer | None = None
-_local_lock = threading.Lock()
-
-
-def local_emulator() -> VertexServer:
-    """The process-wide emulator, started on first call."""
-    global _local
-    with _local_lock:
-        if _local is None:
-            _local = VertexServer().start()
-            atexit.register(_local.stop)
-        return _local
+# The process-wide emulator, started on first call.
+local_emulator = ProcessWide(VertexServer)
