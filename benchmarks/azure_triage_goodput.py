@@ -52,12 +52,12 @@ def figures(server, started: float, ended: float, tpm: int, tickets: int, lost: 
     }
 
 
-def run_lab(server, tickets, train, tpm: int, workdir: Path) -> dict:
+def run_lab(server, tickets, train, tpm: int, workdir: Path, batch_size: int) -> dict:
     from labs.azure.ticket_triage import client, prompt, store, triage
 
     conn = connection(server)
     results = store.ResultStore(workdir / "lab.db")
-    config = triage.TriageConfig(batch_size=10, concurrency=6, tpm=tpm)
+    config = triage.TriageConfig(batch_size=batch_size, concurrency=6, tpm=tpm)
     examples = prompt.select_examples(train, config.examples_per_category)
 
     async def go():
@@ -102,6 +102,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--tpm", type=int, default=200_000)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--naive-tickets", type=int, default=300)
+    parser.add_argument("--batch-size", type=int, default=10,
+                        help="tickets per request for the lab; smaller requests fill the quota window more evenly")
     args = parser.parse_args(argv)
 
     from mocks.azure_openai.server import AzureOpenAIServer
@@ -116,10 +118,12 @@ def main(argv: list[str]) -> int:
             server.control.add_deployment(DEPLOYMENT, "gpt-4o-mini", tpm=args.tpm,
                                           context_window=128000, max_output_tokens=16384)
             if name == "lab":
-                rows[name] = run_lab(server, ds.stream[: args.tickets], ds.train, args.tpm, Path(tmp))
+                rows[name] = run_lab(server, ds.stream[: args.tickets], ds.train, args.tpm, Path(tmp),
+                                     args.batch_size)
             else:
                 rows[name] = run_naive(server, ds.stream[: args.naive_tickets], args.tpm)
-    print(f"Goodput on deployment quota {args.tpm:,} TPM (emulator: 10 s sliding windows; mock figures)")
+    print(f"Goodput on deployment quota {args.tpm:,} TPM, lab batches of {args.batch_size} "
+          "(emulator: 10 s sliding windows; mock figures)")
     print(f"{'':34}{'lab (batched, paced)':>22}{'naive loop':>14}")
     for key, label, fmt in [("tickets", "stream tickets", "{:,}"), ("minutes", "wall time (min)", "{:.2f}"),
                             ("calls", "requests", "{:,}"),
