@@ -62,8 +62,9 @@ def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None) ->
         ax.plot(volumes, [monthly_cost(run, v) for v in volumes], color=COLORS.get(run.stack), label=_label(run))
     if crossover:
         ax.axvline(crossover, color="grey", linestyle=":")
-        ax.annotate(f"lines cross at ~{crossover:,.0f}/month", (crossover, ax.get_ylim()[0]),
-                    fontsize=7, rotation=90, va="bottom", ha="right")
+        # x in data units, y as a fraction of the axes: the label sits by the line whatever the scale
+        ax.text(crossover, 0.03, f" lines cross at ~{crossover:,.0f}/month", transform=ax.get_xaxis_transform(),
+                fontsize=7, rotation=90, va="bottom", ha="right")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("tickets per month")
