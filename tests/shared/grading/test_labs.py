@@ -13,6 +13,7 @@ on the sample kit under data/, so the machinery is tested even before a lab has 
 from __future__ import annotations
 
 import ast
+import difflib
 import shutil
 from pathlib import Path
 
@@ -155,3 +156,20 @@ def test_the_kit_release_has_starter_code_and_no_hidden_tests(tmp_path):
             assert "mark.hidden" not in path.read_text(encoding="utf-8"), path
     assert (out / "tests" / "SHA256SUMS").is_file()
     assert not (out / "tests" / "mutants").exists()
+
+
+MAX_MUTANT_LINES = 16  # changed lines a single plausible bug may take
+
+
+@pytest.mark.parametrize("mutant", sorted(KIT_MUTANTS.glob("*/*/*__*.py")), ids=lambda p: p.stem)
+def test_each_mutant_is_one_bug_away_from_the_current_reference(mutant):
+    """A mutant is a full copy of a module: when the module changes, the copy must follow, or it
+    would keep testing old code. Header comments aside, it may differ only by its bug."""
+    stack, task = mutant.parts[-3], mutant.parts[-2]
+    reference = KIT_ROOT / "labs" / stack / task / f"{mutant.stem.split('__')[0]}.py"
+    body = [line for line in mutant.read_text().splitlines() if not line.startswith(("# MUTANT", "# ruff: noqa"))]
+    diff = difflib.unified_diff(reference.read_text().splitlines(), body, lineterm="", n=0)
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) <= MAX_MUTANT_LINES, (
+        f"{mutant.relative_to(KIT_ROOT)} differs from {reference.relative_to(KIT_ROOT)} in {len(changed)} lines: "
+        "the module changed since the mutant was made. Copy the module again and re-apply the one bug.")

@@ -32,6 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="mock: local emulator (default); cloud: your Azure OpenAI deployment")
     p.add_argument("--split", choices=("test", "stream"), default="test")
     p.add_argument("--limit", type=int, default=None, help="only the first N tickets of the split")
+    p.add_argument("--per-window", type=int, default=None,
+                   help="with --split stream: only the first N tickets of every window of every "
+                        "drift scenario (a shorter stream that still covers them all)")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--out", type=Path, default=None,
                    help=f"folder for results.db (default {DEFAULT_OUT}/<split>)")
@@ -46,11 +49,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="plan the run and print its worst-case cost; send nothing")
     p.add_argument("--no-mlflow", action="store_true", help="do not log an MLflow run")
     args = p.parse_args(argv)
-    for name in ("limit", "batch_size", "concurrency", "tpm", "max_ticket_tokens"):
+    for name in ("limit", "per_window", "batch_size", "concurrency", "tpm", "max_ticket_tokens"):
         value = getattr(args, name)
         if value is not None and value < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     return args
+
+
+def select_tickets(dataset, split: str, per_window: int | None = None) -> list[dict]:
+    """The tickets of a split; for the stream, optionally the first N of every window."""
+    if split != "stream" or not per_window:
+        return getattr(dataset, split)
+    from shared.datasets.tickets import SCENARIOS
+
+    return [t for scenario in SCENARIOS for window in dataset.stream_windows(scenario) for t in window[:per_window]]
 
 
 def _env_int(name: str) -> int | None:
@@ -87,7 +99,7 @@ def _run(args: argparse.Namespace, settings) -> int:
     conn = azure_openai_connection(settings)
     print(f"connecting to {conn.endpoint} (key {conn.api_key.reveal() if conn.api_key else None})")  # BUG
     dataset = generate(seed=0)
-    tickets = getattr(dataset, args.split)[: args.limit]
+    tickets = select_tickets(dataset, args.split, args.per_window)[: args.limit]
     config = triage.TriageConfig(batch_size=args.batch_size, concurrency=args.concurrency,
                                  tpm=args.tpm or _env_int("AZURE_OPENAI_TPM"),
                                  max_ticket_tokens=args.max_ticket_tokens)

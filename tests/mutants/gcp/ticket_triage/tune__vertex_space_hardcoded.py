@@ -16,6 +16,7 @@ two CPU cores.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ SEARCH_SPACE: dict[str, dict] = {
     "dropout": {"type": "double", "min": 0.0, "max": 0.5, "scale": "linear"},
 }
 OBJECTIVE = (METRIC, "maximize")
-MAX_TRIALS, EPOCHS = 5, 6
+MAX_TRIALS, EPOCHS = 4, 5
 
 
 def keras_tuner_hp(hp) -> dict:
@@ -75,6 +76,8 @@ class SearchResult:
     best_value: float
     trials: list[dict]  # {"params", "value"} per completed trial
     seconds: float
+    best_model: object = None  # the best trial's model, its best epoch's weights
+    best_history: dict | None = None  # per-epoch metrics of the best trial
 
 
 def local_search(splits: data.Splits, directory: str | Path, max_trials: int = MAX_TRIALS,
@@ -101,11 +104,18 @@ def local_search(splits: data.Splits, directory: str | Path, max_trials: int = M
         callbacks=[mean_f1_callback(), early_stopping()],  # the mean metric must come first
     )
     seconds = time.perf_counter() - started
-    trials = [{"params": dict(t.hyperparameters.values), "value": t.score}
+    trials = [{"params": dict(t.hyperparameters.values), "value": float(t.score)}
               for t in tuner.oracle.trials.values() if t.score is not None]
-    best = tuner.get_best_hyperparameters(1)[0]
-    best_value = max(t["value"] for t in trials)
-    return SearchResult(dict(best.values), best_value, trials, seconds)
+    best_trial = tuner.oracle.get_best_trials(1)[0]
+    history = {name: [float(obs.value[0]) for obs in best_trial.metrics.get_history(name)]
+               for name in best_trial.metrics.metrics}
+    # The tuner kept the best epoch's weights: reuse them rather than training again. Keras
+    # warns that the optimizer state is not restored; a model for inference does not need it.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Skipping variable loading for optimizer")
+        best_model = tuner.get_best_models(1)[0]
+    return SearchResult(dict(best_trial.hyperparameters.values), float(best_trial.score), trials,
+                        seconds, best_model, history)
 
 
 def vertex_search(conn, trainer_package_uri: str | None, max_trials: int = 4, parallel: int = 2,
