@@ -74,8 +74,15 @@ SERVICES: dict[str, list[Setting]] = {
         Setting("GOOGLE_CLOUD_STAGING_BUCKET", "a gs:// bucket for artefacts, e.g. gs://my-bucket"),
     ],
 }
-# Optional: when absent, Azure OpenAI falls back to Entra ID through azure-identity.
-OPTIONAL = [Setting("AZURE_OPENAI_API_KEY", "a key of the Azure OpenAI resource", secret=True)]
+# Optional. Without a key, Azure OpenAI falls back to Entra ID through azure-identity.
+OPTIONAL = [
+    Setting("AZURE_OPENAI_API_KEY", "a key of the Azure OpenAI resource", secret=True),
+    # Only needed when the deployment name does not tell the model (see shared/azure.py).
+    Setting("AZURE_OPENAI_MODEL", "the model behind the deployment, e.g. gpt-4o-mini"),
+    Setting("AZURE_OPENAI_CONTEXT_WINDOW", "the deployment's context window in tokens"),
+    Setting("AZURE_OPENAI_MAX_OUTPUT_TOKENS", "the deployment's maximum output tokens"),
+    Setting("AZURE_OPENAI_TPM", "the deployment's tokens-per-minute quota, for client-side pacing"),
+]
 ALL_SETTINGS = [s for group in SERVICES.values() for s in group] + OPTIONAL
 SECRET_NAMES = {s.env for s in ALL_SETTINGS if s.secret}
 

@@ -63,10 +63,9 @@ def select_tickets(dataset, split: str, per_window: int | None = None) -> list[d
     return [t for scenario in SCENARIOS for window in dataset.stream_windows(scenario) for t in window[:per_window]]
 
 
-def _env_int(name: str) -> int | None:
-    import os
-
-    raw = os.environ.get(name)
+def _setting_int(settings, name: str) -> int | None:
+    """A whole-number setting from the environment or .env (e.g. AZURE_OPENAI_TPM), if set."""
+    raw = settings.get(name)
     if not raw:
         return None
     try:
@@ -98,7 +97,7 @@ def _run(args: argparse.Namespace, settings) -> int:
     dataset = generate(seed=0)
     tickets = select_tickets(dataset, args.split, args.per_window)[: args.limit]
     config = triage.TriageConfig(batch_size=args.batch_size, concurrency=args.concurrency,
-                                 tpm=args.tpm or _env_int("AZURE_OPENAI_TPM"),
+                                 tpm=args.tpm or _setting_int(settings, "AZURE_OPENAI_TPM"),
                                  max_ticket_tokens=args.max_ticket_tokens)
     out = args.out or DEFAULT_OUT / args.split
     results = store.ResultStore(out / "results.db")
