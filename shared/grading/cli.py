@@ -87,18 +87,22 @@ def _targets(solution: bool, workspace: Path | None,
 
 
 def _print_result(result, verbose: bool) -> None:
-    from shared.grading.plugin import fmt_points
+    from shared.grading.plugin import by_exercise, fmt_points
 
     typer.secho(f"{result.lab_id}  [{result.submission}]  {result.summary}", bold=True)
-    for test in result.tests:
-        ok = test.passed
-        mark = "PASS" if ok else test.status.upper()
-        points = f"{fmt_points(test.score)}/{fmt_points(test.max_score)}"
-        typer.secho(f"  {mark:<8}{points:>9}  {test.name}",
-                    fg=typer.colors.GREEN if ok else typer.colors.RED)
-        if not ok and test.feedback:
-            for line in test.feedback.splitlines()[:12]:
-                typer.echo(f"                     {line}")
+    for heading, tests in by_exercise(result.tests):
+        done = all(t.passed for t in tests)
+        typer.secho(f"  {heading}", bold=True, fg=typer.colors.GREEN if done else None)
+        for test in tests:
+            ok = test.passed
+            mark = "PASS" if ok else test.status.upper()
+            points = f"{fmt_points(test.score)}/{fmt_points(test.max_score)}"
+            name = test.name.split("::")[-1] + (" (hidden)" if test.hidden else "")
+            typer.secho(f"    {mark:<8}{points:>9}  {name}",
+                        fg=typer.colors.GREEN if ok else typer.colors.RED)
+            if not ok and test.feedback:
+                for line in test.feedback.splitlines()[:12]:
+                    typer.echo(f"                       {line}")
     for note in result.notes:
         typer.secho(f"  note: {note}", fg=typer.colors.YELLOW)
     for error in result.errors:
@@ -115,6 +119,8 @@ def grade(
         None, "--submission", help="A submission folder (holding labs/); repeat for several."
     ),
     with_hidden: bool = typer.Option(False, "--with-hidden", help="Also run hidden tests."),
+    exercise: int = typer.Option(
+        None, "--exercise", min=1, help="Grade only this exercise (its step number in the lab guide)."),
     report: Path = typer.Option(None, "--report", help="Write a grade report to this file."),
     fmt: str = typer.Option(
         None, "--format", help="gradescope, junit, csv or gradebook (default: from --report)."
@@ -133,6 +139,8 @@ def grade(
         except ReportError as exc:
             _fail(str(exc))
     targets = _targets(solution, workspace, submission or [])
+    if exercise is not None:
+        _check_exercise(lab, exercise)
     results = []
     for label, root, is_submission in targets:
         if lab:
@@ -147,10 +155,10 @@ def grade(
         for lab_id in lab_ids:
             result = runner.grade_lab(lab_id, root, kit_root=KIT_ROOT, label=label,
                                       with_hidden=with_hidden, timeout=timeout,
-                                      wall_clock=wall_clock)
+                                      wall_clock=wall_clock, exercise=exercise)
             if is_submission:
                 result.notes += release.check_submission_tests(root, KIT_ROOT, lab_id)
-            elif not solution and result.tests:
+            elif not solution and result.tests and exercise is None:
                 scores.record_score(lab_id, result.score, result.max_score, root)
             _print_result(result, verbose)
             results.append(result)
@@ -165,6 +173,17 @@ def grade(
             typer.echo(f"Report ({fmt}): {write_report(results, report, fmt)}")
         except ReportError as exc:
             _fail(str(exc))
+
+
+def _check_exercise(lab: str | None, number: int) -> None:
+    from shared.grading.exercises import ExerciseError, exercise_numbered
+
+    if not lab:
+        _fail("--exercise needs a lab: labkit grade LAB --exercise N.")
+    try:
+        exercise_numbered(_lab_id(lab), number, KIT_ROOT)
+    except ExerciseError as exc:
+        _fail(str(exc))
 
 
 def release_command(

@@ -17,6 +17,12 @@ What a graded test can use::
             assert text.count_words("A a") == {"a": 2}
 
     @pytest.mark.hidden                          # instructor-only; runs with --with-hidden
+    @pytest.mark.exercise(3)                     # the guide step it grades (exercises.toml)
+
+Exercises: a graded test marked ``exercise(N)`` grades step N of its lab alone. When it runs on a
+learner's copy (``--lab-root``) and the kit holds the reference solution, every *other*
+exercise's function runs the reference's code for the length of the test (see
+``shared.grading.exercises``), so N's tests turn green as soon as N is done.
 
 Rules: a test that passes earns its points; a failed test earns the weight of its passed parts
 (a failure outside any part earns nothing, so put code that may fail inside a part); a skipped
@@ -26,15 +32,14 @@ Options: ``--with-hidden``, ``--grade-timeout S`` (per graded test, default 60; 
 ``--grade-seed N``, ``--lab-root DIR`` (or env ``LABKIT_LAB_ROOT``: import ``labs.*`` from
 ``DIR/labs`` instead of the kit), ``--grade-results FILE`` (or env ``LABKIT_GRADE_RESULTS``:
 write the results as JSON, rewritten after every test so a crash loses nothing already graded),
-``--grade-traceback`` (add the traceback to the feedback in the results).
+``--grade-traceback`` (add the traceback to the feedback in the results), ``--grade-exercise N``
+(only the tests of exercise N).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.abc
-import importlib.machinery
 import importlib.util
 import json
 import os
@@ -47,7 +52,14 @@ from pathlib import Path
 
 import pytest
 
-LAB_ROOT_ENV = "LABKIT_LAB_ROOT"
+# The redirect of labs.* to a workspace lives in labroot (standard library only); re-exported here.
+from shared.grading.labroot import (  # noqa: F401
+    LAB_ROOT_ENV,
+    active_lab_root,
+    install_lab_root,
+    remove_lab_root,
+)
+
 RESULTS_ENV = "LABKIT_GRADE_RESULTS"
 RESULTS_VERSION = 1
 MAX_FEEDBACK = 4000  # characters of feedback kept per test in the results file
@@ -55,6 +67,7 @@ MAX_FEEDBACK = 4000  # characters of feedback kept per test in the results file
 MARKERS = (
     "points(n): graded test worth n points (partial credit when the test declares parts)",
     "hidden: instructor-only graded test, left out of student releases",
+    "exercise(n): the lab exercise (guide step, see the lab's exercises.toml) a graded test grades",
 )
 
 
@@ -78,60 +91,6 @@ class LabExit(Exception):
 
 
 # --------------------------------------------------------------------------------------------
-# The redirect: labs.* imported from a learner's workspace or a submission
-
-
-class LabRootFinder(importlib.abc.MetaPathFinder):
-    """Resolve the top-level ``labs`` package in ``root/labs``; submodules follow its __path__."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root).resolve()
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "labs":
-            return None
-        folder = self.root / "labs"
-        if not folder.is_dir():
-            raise ModuleNotFoundError(
-                f"No labs/ folder in {self.root}: grading looks for the lab code there. "
-                "Run 'labkit start LAB' to create it, or point --workspace/--submission at the "
-                "folder that contains labs/.",
-                name="labs",
-            )
-        init = folder / "__init__.py"
-        if init.is_file():
-            return importlib.util.spec_from_file_location(
-                "labs", init, submodule_search_locations=[str(folder)]
-            )
-        # A plain list (not a namespace path) so no other labs/ folder on sys.path can merge in.
-        spec = importlib.machinery.ModuleSpec("labs", None, is_package=True)
-        spec.submodule_search_locations = [str(folder)]
-        return spec
-
-
-def install_lab_root(root: str | os.PathLike) -> LabRootFinder:
-    """Make ``labs.*`` imports in this process come from ``root/labs``."""
-    remove_lab_root()
-    finder = LabRootFinder(Path(root))
-    sys.meta_path.insert(0, finder)
-    for name in [n for n in sys.modules if n == "labs" or n.startswith("labs.")]:
-        del sys.modules[name]
-    importlib.invalidate_caches()
-    return finder
-
-
-def remove_lab_root() -> None:
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, LabRootFinder)]
-
-
-def active_lab_root() -> Path | None:
-    for finder in sys.meta_path:
-        if isinstance(finder, LabRootFinder):
-            return finder.root
-    return None
-
-
-# --------------------------------------------------------------------------------------------
 # Per-test records
 
 
@@ -151,6 +110,8 @@ class GradeRecord:
     file: str
     max_score: float
     hidden: bool
+    exercise: int | None = None
+    exercise_title: str = ""
     score: float = 0.0
     status: str = "not_run"  # passed | failed | error | timeout | skipped | not_run
     feedback: str = ""
@@ -163,6 +124,7 @@ PARTS_KEY = pytest.StashKey["GradedParts"]()
 FEEDBACK_KEY = pytest.StashKey[list]()
 OUTCOMES_KEY = pytest.StashKey[list]()
 LAB_KEY = pytest.StashKey[str]()
+PATCH_KEY = pytest.StashKey[object]()
 
 
 def points_of(item: pytest.Item) -> float | None:
@@ -176,6 +138,17 @@ def points_of(item: pytest.Item) -> float | None:
             f"got {value!r}."
         )
     return float(value)
+
+
+def exercise_of(item: pytest.Item) -> int | None:
+    marker = item.get_closest_marker("exercise")
+    if marker is None:
+        return None
+    value = marker.args[0] if marker.args else marker.kwargs.get("n")
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.exercise needs a step number, e.g. "
+                                f"exercise(3); got {value!r}.")
+    return value
 
 
 def lab_of(item: pytest.Item) -> str:
@@ -289,13 +262,26 @@ def feedback(request):
 # Failure descriptions
 
 
-def describe_exception(exc: BaseException) -> str:
+def describe_unfinished(exc: NotImplementedError, exercise: int | None = None) -> str:
+    from shared.grading.exercises import unfinished
+
+    found = unfinished(exc)
+    if found is None:
+        return f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
+    step = found.exercise
+    if exercise is not None and step.number != exercise:
+        return (f"this test also needs {step.label} ({found.where}), which is not done yet; "
+                f"finish it first. Hint: {found.hint}")
+    return f"not done yet: {found.where} ({step.label}). Hint: {found.hint}"
+
+
+def describe_exception(exc: BaseException, exercise: int | None = None) -> str:
     if isinstance(exc, GradeTimeout | PartsFailed | LabImportError | LabExit):
         return str(exc)
     if isinstance(exc, AssertionError):
         return str(exc) or "an assertion failed (the test gave no message)"
     if isinstance(exc, NotImplementedError):
-        return f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
+        return describe_unfinished(exc, exercise)
     if isinstance(exc, SystemExit):
         return f"the code called sys.exit({exc.code!r}); lab functions must return, not exit"
     if isinstance(exc, pytest.fail.Exception):
@@ -363,11 +349,13 @@ class Grader:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
         only_lab = config.getoption("grade_lab")
+        only_exercise = config.getoption("grade_exercise")
         keep, dropped = [], []
         for item in items:
             hidden = item.get_closest_marker("hidden") and not self.with_hidden
             other_lab = only_lab and lab_of(item) != only_lab.strip("/")
-            (dropped if hidden or other_lab else keep).append(item)
+            other_exercise = only_exercise is not None and exercise_of(item) != only_exercise
+            (dropped if hidden or other_lab or other_exercise else keep).append(item)
         if dropped:
             config.hook.pytest_deselected(items=dropped)
             items[:] = keep
@@ -387,7 +375,9 @@ class Grader:
                 file=_relative(Path(str(item.path)), session.config.rootpath),
                 max_score=points,
                 hidden=item.get_closest_marker("hidden") is not None,
+                exercise=exercise_of(item),
             )
+            record.exercise_title = self.exercise_title(record)
             item.stash[RECORD_KEY] = record
             self.records[item.nodeid] = record
         self.write()
@@ -406,11 +396,44 @@ class Grader:
             self.current = nodeid
             self.write()
 
+    def exercise_title(self, record: GradeRecord) -> str:
+        from shared.grading.exercises import ExerciseError, exercise_numbered
+
+        if record.exercise is None:
+            return ""
+        try:
+            return exercise_numbered(record.lab, record.exercise, self.config.rootpath).title
+        except ExerciseError:
+            return ""
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item):
         seed_everything(self.seed)  # before any fixture runs
         with time_limit(self.limit_for(item), "set-up"):
+            self.use_reference_for_other_exercises(item)
             return (yield)
+
+    def use_reference_for_other_exercises(self, item) -> None:
+        """Grading a learner's copy: exercises other than this test's run the reference's code."""
+        from shared.grading.exercises import has_reference, use_reference_except
+
+        record = item.stash.get(RECORD_KEY, None)
+        root, kit = active_lab_root(), Path(self.config.rootpath).resolve()
+        if record is None or record.exercise is None or root is None or root == kit:
+            return
+        if has_reference(record.lab, kit):
+            item.stash[PATCH_KEY] = use_reference_except(record.lab, record.exercise, kit)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        try:
+            return (yield)
+        finally:
+            patch = item.stash.get(PATCH_KEY, None)
+            if patch is not None:
+                from shared.grading.exercises import stop_reference
+
+                stop_reference(patch)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item):
@@ -463,7 +486,7 @@ class Grader:
                 "timeout" if isinstance(exc, GradeTimeout)
                 else "failed" if when == "call" else "error"
             )
-            message = describe_exception(exc) if exc is not None else report.longreprtext
+            message = describe_exception(exc, record.exercise) if exc is not None else report.longreprtext
             if when != "call":
                 message = f"error during {'set-up' if when == 'setup' else 'tear-down'}: {message}"
             lines = [*extra, message]
@@ -517,13 +540,31 @@ class Grader:
             earned = sum(r.score for r in records)
             maximum = sum(r.max_score for r in records)
             write(lab)
-            for r in records:
-                score = f"{fmt_points(r.score)}/{fmt_points(r.max_score)}"
-                hint = r.feedback.strip().splitlines()[0][:70] if r.feedback.strip() else ""
-                write(f"  {r.status:<8} {score:>9}  {r.name}" + (f"  - {hint}" if hint else ""))
-            write(f"  {'total':<8} {fmt_points(earned) + '/' + fmt_points(maximum):>9}")
+            for heading, group in by_exercise(records):
+                write(f"  {heading}")
+                for r in group:
+                    score = f"{fmt_points(r.score)}/{fmt_points(r.max_score)}"
+                    hint = r.feedback.strip().splitlines()[0][:70] if r.feedback.strip() else ""
+                    write(f"    {r.status:<8} {score:>9}  {r.name}" + (f"  - {hint}" if hint else ""))
+            write(f"  {'total':<10} {fmt_points(earned) + '/' + fmt_points(maximum):>9}")
             total, possible = total + earned, possible + maximum
         write(f"TOTAL {fmt_points(total)}/{fmt_points(possible)}", bold=True)
+
+
+def by_exercise(records: list) -> list[tuple[str, list]]:
+    """Records grouped by exercise in guide order, each group headed "Exercise 3: Batching 4/6"."""
+    groups: dict[int | None, list] = {}
+    for r in records:
+        groups.setdefault(r.exercise, []).append(r)
+    out = []
+    for number in sorted(groups, key=lambda n: (n is None, n or 0)):
+        group = groups[number]
+        earned = fmt_points(sum(r.score for r in group))
+        possible = fmt_points(sum(r.max_score for r in group))
+        title = next((r.exercise_title for r in group if r.exercise_title), "")
+        name = (f"Exercise {number}" + (f": {title}" if title else "")) if number else "Other graded tests"
+        out.append((f"{name}  {earned}/{possible}", group))
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,6 +597,10 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--grade-traceback", action="store_true", help="Add tracebacks to the results' feedback."
+    )
+    group.addoption(
+        "--grade-exercise", type=int, default=None,
+        help="Grade only the tests of this exercise (its number in the lab guide).",
     )
 
 

@@ -39,9 +39,14 @@ def has_solution_regions(source: str) -> bool:
     return any(BEGIN.match(line) for line in source.splitlines())
 
 
-def strip_solutions(source: str, filename: str = "<source>") -> str:
-    """The student version of one file's text: each region replaced by a raise with its hint."""
+def strip_solutions(source: str, filename: str = "<source>", keep=None) -> str:
+    """The student version of one file's text: each region replaced by a raise with its hint.
+
+    ``keep(line)`` (optional) is asked with the line number of each BEGIN marker: True keeps
+    that region's solution (without its markers), e.g. to build a copy with one exercise done.
+    """
     out: list[str] = []
+    kept: list[str] = []
     region_start = 0  # line number of the open BEGIN, 0 when outside a region
     indent = ""
     hints: list[str] = []
@@ -53,15 +58,16 @@ def strip_solutions(source: str, filename: str = "<source>") -> str:
                     f"{filename}:{number}: BEGIN SOLUTION inside the region opened at line "
                     f"{region_start}; close that one with '# END SOLUTION' first."
                 )
-            region_start, indent, hints = number, begin.group("indent"), []
+            region_start, indent, hints, kept = number, begin.group("indent"), [], []
         elif end:
             if not region_start:
                 raise SolutionMarkerError(
                     f"{filename}:{number}: END SOLUTION without a BEGIN SOLUTION above it."
                 )
-            out.extend(_student_lines(indent, hints))
+            out.extend(kept if keep and keep(region_start) else _student_lines(indent, hints))
             region_start = 0
         elif region_start:
+            kept.append(line)
             hint = HINT.match(line)
             if hint:
                 hints.append(hint.group("text").strip())

@@ -41,6 +41,8 @@ class GradedTest:
     feedback: str = ""
     hidden: bool = False
     duration: float = 0.0
+    exercise: int | None = None
+    exercise_title: str = ""
 
     @property
     def passed(self) -> bool:
@@ -162,7 +164,8 @@ def lab_tests_dir(lab_id: str, kit_root: Path = KIT_ROOT) -> Path:
 
 
 def pytest_command(lab_id: str, lab_root: Path, kit_root: Path, *, with_hidden: bool,
-                   timeout: float, extra_args: tuple[str, ...] = ()) -> list[str]:
+                   timeout: float, exercise: int | None = None,
+                   extra_args: tuple[str, ...] = ()) -> list[str]:
     cmd = [
         sys.executable, "-m", "pytest", str(lab_tests_dir(lab_id, kit_root)),
         f"--rootdir={kit_root}", "-p", "shared.grading.plugin", "-p", "no:cacheprovider",
@@ -171,6 +174,8 @@ def pytest_command(lab_id: str, lab_root: Path, kit_root: Path, *, with_hidden: 
     ]
     if with_hidden:
         cmd.append("--with-hidden")
+    if exercise is not None:
+        cmd.append(f"--grade-exercise={exercise}")
     return cmd + list(extra_args)
 
 
@@ -187,7 +192,7 @@ def grading_env(results: Path) -> dict:
 def grade_lab(lab_id: str, lab_root: Path, *, kit_root: Path = KIT_ROOT, label: str = "",
               with_hidden: bool = False, timeout: float = DEFAULT_TIMEOUT,
               wall_clock: float = DEFAULT_WALL_CLOCK, max_log: int = DEFAULT_MAX_LOG,
-              extra_args: tuple[str, ...] = ()) -> LabResult:
+              exercise: int | None = None, extra_args: tuple[str, ...] = ()) -> LabResult:
     """Grade one lab's code found in ``lab_root/labs`` with the tests of ``kit_root``."""
     kit_root = Path(kit_root).resolve()
     result = LabResult(lab_id, label or Path(lab_root).name)
@@ -198,7 +203,7 @@ def grade_lab(lab_id: str, lab_root: Path, *, kit_root: Path = KIT_ROOT, label: 
     with tempfile.TemporaryDirectory(prefix="labkit-grade-") as tmp:
         results_file = Path(tmp) / f"{secrets.token_hex(8)}.json"
         cmd = pytest_command(lab_id, lab_root, kit_root, with_hidden=with_hidden,
-                             timeout=timeout, extra_args=extra_args)
+                             timeout=timeout, exercise=exercise, extra_args=extra_args)
         run = run_capped(cmd, cwd=kit_root, env=grading_env(results_file),
                          wall_clock=wall_clock, max_log=max_log)
         data = _read_results(results_file)
@@ -229,7 +234,8 @@ def _fill(result: LabResult, data: dict | None, run: Finished, wall_clock: float
             name=record["name"], nodeid=record["nodeid"], lab=record["lab"],
             score=float(record["score"]), max_score=float(record["max_score"]),
             status=record["status"], feedback=record["feedback"], hidden=record["hidden"],
-            duration=float(record["duration"]),
+            duration=float(record["duration"]), exercise=record.get("exercise"),
+            exercise_title=record.get("exercise_title", ""),
         )
         if not data.get("finished") and test.status == "not_run":
             test.score = 0.0

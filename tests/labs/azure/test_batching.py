@@ -14,6 +14,7 @@ def items(batching, sizes):
     return [batching.Item(f"t{i}", "x", n) for i, n in enumerate(sizes)]
 
 
+@pytest.mark.exercise(3)
 @pytest.mark.points(1)
 def test_reserved_output_grows_with_the_batch(lab):
     batching = lab("batching")
@@ -23,6 +24,7 @@ def test_reserved_output_grows_with_the_batch(lab):
         "so reserve OUTPUT_PER_TICKET more tokens per ticket.")
 
 
+@pytest.mark.exercise(3)
 @pytest.mark.points(3)
 def test_batches_fit_the_window_with_their_answers(lab):
     batching = lab("batching")
@@ -44,6 +46,7 @@ def test_batches_fit_the_window_with_their_answers(lab):
         batching.pack_batches(items(batching, [5000]), fixed, window)
 
 
+@pytest.mark.exercise(3)
 @pytest.mark.points(2)
 def test_answers_are_matched_by_id(lab):
     batching = lab("batching")

@@ -18,6 +18,7 @@ LOG_LINES = "\n".join(f"2025-06-0{i % 9 + 1} 12:00:{i % 60:02d} INFO worker {i} 
                       for i in range(400))
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(1)
 def test_prompt_budget_leaves_room_for_answer_and_margin(lab):
     budget = lab("budget")
@@ -29,6 +30,7 @@ def test_prompt_budget_leaves_room_for_answer_and_margin(lab):
         budget.prompt_budget(1000, 990, 64)
 
 
+@pytest.mark.exercise(2)
 @pytest.mark.points(2)
 def test_truncated_ticket_fits_in_tokens_and_keeps_subject_start_and_end(lab):
     budget = lab("budget")
@@ -45,6 +47,7 @@ def test_truncated_ticket_fits_in_tokens_and_keeps_subject_start_and_end(lab):
     assert n >= 200, f"the cut ticket uses only {n} of 300 tokens: fill the budget, do not over-cut."
 
 
+@pytest.mark.exercise(2)
 @pytest.mark.points(2)
 def test_truncation_counts_tokens_not_characters(lab):
     budget = lab("budget")

@@ -16,6 +16,7 @@ import mlflow
 import pytest
 
 
+@pytest.mark.exercise(6)
 @pytest.mark.points(1)
 def test_client_has_explicit_timeouts_and_no_sdk_retries(lab, connection):
     client = lab("client").make_client(connection)
@@ -40,6 +41,7 @@ class FakeCredential:
         return AccessToken(self.token, int(time.time()) + 3600)
 
 
+@pytest.mark.exercise(6)
 @pytest.mark.points(1)
 def test_without_a_key_the_client_uses_entra_id(lab, connection, azure_openai):
     keyless = dataclasses.replace(connection, api_key=None)
@@ -57,6 +59,7 @@ def test_without_a_key_the_client_uses_entra_id(lab, connection, azure_openai):
         "credential, 'https://cognitiveservices.azure.com/.default').")
 
 
+@pytest.mark.exercise(6)
 @pytest.mark.points(2)
 def test_the_key_never_appears_in_output_or_mlflow(lab, azure_openai, monkeypatch, tmp_path, capsys):
     run = lab("run")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 
+@pytest.mark.exercise(11)
 @pytest.mark.points(1)
 def test_cost_uses_per_million_prices_for_input_and_output(lab):
     evaluate = lab("evaluate")
@@ -23,6 +24,7 @@ def test_cost_uses_per_million_prices_for_input_and_output(lab):
     assert "gpt-4o-mini" in evaluate.load_prices(), "prices.toml must price gpt-4o-mini."
 
 
+@pytest.mark.exercise(11)
 @pytest.mark.points(1)
 def test_macro_f1_weighs_every_label_equally(lab):
     from sklearn.metrics import f1_score

@@ -19,6 +19,7 @@ def labels(lab):
     return lab("prompt").default_labels()
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(1)
 def test_system_prompt_lists_labels_with_descriptions_and_examples(lab, labels, tickets_dataset):
     prompt = lab("prompt")
@@ -32,6 +33,7 @@ def test_system_prompt_lists_labels_with_descriptions_and_examples(lab, labels, 
         "add one 'Example (category=..., priority=...): text' line per example ticket.")
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(2)
 def test_response_format_is_a_strict_schema_with_the_label_sets(lab, labels):
     prompt = lab("prompt")
@@ -48,6 +50,7 @@ def test_response_format_is_a_strict_schema_with_the_label_sets(lab, labels):
     json.dumps(fmt)  # must be plain JSON
 
 
+@pytest.mark.exercise(5)
 @pytest.mark.points(3)
 def test_answers_are_validated_and_only_certain_repairs_made(lab, labels):
     prompt = lab("prompt")

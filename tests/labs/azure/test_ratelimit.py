@@ -15,6 +15,7 @@ import email.utils
 import pytest
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_retry_after_ms_wins_over_retry_after(lab):
     rl = lab("ratelimit")
@@ -29,6 +30,7 @@ def test_retry_after_ms_wins_over_retry_after(lab):
     assert got == pytest.approx(10, abs=1), f"retry-after as an HTTP date 10 s ahead gave {got}; expected 10 s."
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_backoff_with_jitter_and_cap_when_headers_are_missing_or_odd(lab):
     rl = lab("ratelimit")
@@ -56,6 +58,7 @@ class FakeClock:
         return self.now
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_limiter_admits_at_most_the_quota_per_window(lab):
     rl = lab("ratelimit")
@@ -77,6 +80,7 @@ def test_limiter_admits_at_most_the_quota_per_window(lab):
     assert wait.reserve(900) == 0 and wait.reserve(300) > 0, "a full window must make reserve() return a wait."
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_limiter_believes_lower_remaining_headers_and_ignores_odd_ones(lab):
     rl = lab("ratelimit")

@@ -9,6 +9,7 @@ import mlflow
 import pytest
 
 
+@pytest.mark.exercise(11)
 @pytest.mark.points(1)
 def test_run_classifies_every_ticket_and_reports(lab, azure_openai, tmp_path, monkeypatch, capsys):
     run, store_mod = lab("run"), lab("store")

@@ -24,6 +24,7 @@ def row(ticket_id, status="classified", **kw):
             "summary": "s", **kw}
 
 
+@pytest.mark.exercise(10)
 @pytest.mark.points(2)
 def test_each_ticket_has_one_committed_result_and_pending_skips_it(lab, tmp_path):
     store_mod = lab("store")
@@ -48,8 +49,10 @@ def test_each_ticket_has_one_committed_result_and_pending_skips_it(lab, tmp_path
 def _run_lab_cmd(run_module, argv):
     """A command running the lab's run.main(argv) in a fresh process, from the same lab root."""
     root = Path(run_module.__file__).resolve().parents[3]
-    code = ("import sys; from shared.grading.plugin import install_lab_root; "
+    # Grading one exercise: the child runs the other exercises' reference code, as this test does.
+    code = ("import sys; from shared.grading.labroot import install_lab_root; "
             f"install_lab_root({str(root)!r}); "
+            "from shared.grading.exercises import apply_reference_from_env; apply_reference_from_env(); "
             "import importlib; m = importlib.import_module('labs.azure.ticket_triage.run'); "
             f"sys.exit(m.main({argv!r}))")
     return [sys.executable, "-c", code]
@@ -63,6 +66,7 @@ def _count(db: Path) -> int:
         return 0
 
 
+@pytest.mark.exercise(10)
 @pytest.mark.points(3, timeout=120)
 def test_resume_after_sigkill_finishes_each_ticket_exactly_once(lab, tmp_path):
     run = lab("run")
@@ -75,8 +79,12 @@ def test_resume_after_sigkill_finishes_each_ticket_exactly_once(lab, tmp_path):
     deadline = time.monotonic() + 60
     while _count(db) < 3 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    ended_alone = proc.poll()
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    if ended_alone:
+        pytest.fail("the run stopped by itself before it could be killed: "
+                    + proc.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1][:500])
     saved = _count(db)
     assert 3 <= saved < 30, (
         f"the run killed mid-way had {saved} results saved: write each result as soon as its "

@@ -31,6 +31,7 @@ def by_id(store):
     return {r["ticket_id"]: r for r in store.results()}
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_429_waits_as_long_as_retry_after_ms_says(azure_openai, connection, run_triage, tickets_dataset):
     azure_openai.control.script({"status": 429, "code": "429", "message": "Rate limit is exceeded.",
@@ -46,6 +47,7 @@ def test_429_waits_as_long_as_retry_after_ms_says(azure_openai, connection, run_
     assert store.counts()["classified"] == 2, "both tickets must end classified after the wait."
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(3)
 def test_context_length_exceeded_splits_and_cuts_until_it_fits(azure_openai, small_deployment, run_triage,
                                                                 tickets_dataset, lab):
@@ -71,6 +73,7 @@ def test_context_length_exceeded_splits_and_cuts_until_it_fits(azure_openai, sma
     assert results[long["id"]]["truncated"], "the long ticket must have been cut to fit."
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_content_filter_marks_only_the_offending_ticket(azure_openai, connection, run_triage, tickets_dataset):
     tickets = [dict(t) for t in tickets_dataset.test[:3]]
@@ -87,6 +90,7 @@ def test_content_filter_marks_only_the_offending_ticket(azure_openai, connection
         "ticket instead of filtering all of them.")
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_answer_cut_at_max_tokens_splits_the_batch(azure_openai, connection, run_triage, tickets_dataset):
     azure_openai.control.script({"content": '{"results": [{"id": "te-0', "finish_reason": "length"})
@@ -99,6 +103,7 @@ def test_answer_cut_at_max_tokens_splits_the_batch(azure_openai, connection, run
     assert store.counts()["classified"] == 4, "every ticket must end classified."
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_server_errors_are_retried_a_bounded_number_of_times(azure_openai, connection, run_triage,
                                                             tickets_dataset):
@@ -116,6 +121,7 @@ def test_server_errors_are_retried_a_bounded_number_of_times(azure_openai, conne
     assert calls == 3, f"{calls} calls were made for max_attempts=3: bound the tries."
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(1)
 def test_pacing_counts_prompt_plus_max_tokens_like_azure(azure_openai, connection, run_triage, tickets_dataset):
     store, _ = run_triage(connection, tickets_dataset.test[:5], tpm=600_000, **FAST)

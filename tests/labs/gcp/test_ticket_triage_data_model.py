@@ -19,6 +19,7 @@ def _ticket(subject, body, category="bug", priority="low", product="TeamSync", t
             "priority": priority, "product": product, "language": "en"}
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(1)
 def test_normalise_matches_its_python_twin(lab_module):
     """Catches data__normalise_keeps_digits."""
@@ -34,6 +35,7 @@ def test_normalise_matches_its_python_twin(lab_module):
         f"{[data.normalise_text(s) for s in samples]}; the drift features rely on them agreeing")
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(3)
 def test_vocabulary_is_learnt_from_the_training_split_only(lab_module):
     """Catches trainer__vectorizer_on_all_splits and data__adapt_on_everything."""
@@ -55,6 +57,7 @@ def test_vocabulary_is_learnt_from_the_training_split_only(lab_module):
         f"The vocabulary holds words not in the training text: {sorted(unigrams - train_words)[:5]}")
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(1)
 def test_make_dataset_yields_raw_text_and_one_hot_labels(lab_module):
     data = lab_module(LAB, "data")
@@ -69,6 +72,7 @@ def test_make_dataset_yields_raw_text_and_one_hot_labels(lab_module):
     assert labels["priority"].numpy()[0].argmax() == data.LABELS["priority"].index("high")
 
 
+@pytest.mark.exercise(2)
 @pytest.mark.points(2)
 def test_baseline_reaches_a_useful_score(lab_module):
     """Catches baseline__no_bigrams_tiny_vocab (max_features=50)."""
@@ -86,6 +90,7 @@ def test_baseline_reaches_a_useful_score(lab_module):
         "predict_probs columns must follow LABELS order (sklearn's classes_ are alphabetical)")
 
 
+@pytest.mark.exercise(3)
 @pytest.mark.points(2)
 def test_macro_f1_against_hand_computed_values(lab_module):
     """Catches evaluate__micro_f1."""
@@ -101,6 +106,7 @@ def test_macro_f1_against_hand_computed_values(lab_module):
         "a model that never predicts the rare class must be punished: expected 4/9, not accuracy")
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(2)
 def test_model_matches_the_baseline(lab_module, trained):
     """Baseline vs model on the same test tickets. Catches data__labels_sorted."""
@@ -118,6 +124,7 @@ def test_model_matches_the_baseline(lab_module, trained):
         "encoded in LABELS order and the text reaches the model.")
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(3)
 def test_export_keeps_the_preprocessing(lab_module, trained):
     """Identical outputs for raw text before and after export. Catches
@@ -138,6 +145,7 @@ def test_export_keeps_the_preprocessing(lab_module, trained):
             "raw text: training/serving skew.")
 
 
+@pytest.mark.exercise(5)
 @pytest.mark.points(1)
 def test_early_stopping_watches_validation_and_keeps_the_best_epoch(lab_module):
     """Catches trainer__early_stopping_wrong_mode."""
@@ -149,6 +157,7 @@ def test_early_stopping_watches_validation_and_keeps_the_best_epoch(lab_module):
     assert cb.mode == "max", "the metric is an F1 score: higher is better (mode='max')"
 
 
+@pytest.mark.exercise(5)
 @pytest.mark.points(2)
 def test_report_metric_writes_hypertune_lines(lab_module, tmp_path, monkeypatch):
     """Catches trainer__metric_file_overwritten."""
@@ -167,6 +176,7 @@ def test_report_metric_writes_hypertune_lines(lab_module, tmp_path, monkeypatch)
     assert isinstance(last["timestamp"], float)
 
 
+@pytest.mark.exercise(5)
 @pytest.mark.points(2)
 def test_trainer_entry_point_uses_aip_model_dir(lab_module, tmp_path, monkeypatch):
     trainer = lab_module(LAB, "trainer")
@@ -179,6 +189,7 @@ def test_trainer_entry_point_uses_aip_model_dir(lab_module, tmp_path, monkeypatc
     assert trainer.METRIC in record, "the trainer must report its tuning metric"
 
 
+@pytest.mark.exercise(6)
 @pytest.mark.points(3)
 def test_one_search_space_drives_both_tuners(lab_module, monkeypatch):
     """Catches tune__vertex_space_hardcoded."""

@@ -36,6 +36,7 @@ def _ticket(text, tid="t"):
             "category": "bug", "priority": "low", "language": "en"}
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(2)
 def test_minimum_functionality_on_easy_tickets(lab_module, trained):
     """Catches data__labels_sorted (labels encoded in one order, decoded in another)."""
@@ -47,6 +48,7 @@ def test_minimum_functionality_on_easy_tickets(lab_module, trained):
         "good on the test split must get these right; check the label order and the text input.")
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(1)
 def test_invariance_to_names_numbers_and_product(lab_module, trained):
     classify, predictor, splits, _ = _local(lab_module, trained)
@@ -67,6 +69,7 @@ def test_invariance_to_names_numbers_and_product(lab_module, trained):
         "the category should not depend on which product or which invoice number is named.")
 
 
+@pytest.mark.exercise(4)
 @pytest.mark.points(1)
 def test_directional_urgency_raises_high_priority(lab_module, trained):
     data, model = lab_module(LAB, "data"), lab_module(LAB, "model")
@@ -84,6 +87,7 @@ def test_directional_urgency_raises_high_priority(lab_module, trained):
 
 # Drift ---------------------------------------------------------------------------------------
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(1)
 def test_guess_language(lab_module):
     monitor = lab_module(LAB, "monitor")
@@ -95,6 +99,7 @@ def test_guess_language(lab_module):
     assert got == cases, f"guess_language: expected {cases}, got {got}"
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_input_features_against_hand_computed_values(lab_module):
     """Catches monitor__oov_share_inverted and monitor__length_in_characters."""
@@ -110,6 +115,7 @@ def test_input_features_against_hand_computed_values(lab_module):
     assert f["language"] == ["en", "unknown"] and f["product"] == ["TeamSync", "PayFlow"]
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_window_drift_statistics_and_thresholds(lab_module):
     """Catches monitor__one_threshold_for_all."""
@@ -159,6 +165,7 @@ def _reports(lab_module, trained, cache):
     return cache
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(2)
 def test_no_alarm_on_the_stable_stream(lab_module, trained, stream_reports):
     """Catches monitor__one_threshold_for_all (0.1 everywhere: chance alone crosses it)."""
@@ -167,6 +174,7 @@ def test_no_alarm_on_the_stable_stream(lab_module, trained, stream_reports):
     assert not noisy, f"False alarms on the 'none' scenario (no drift): {noisy}"
 
 
+@pytest.mark.exercise(9)
 @pytest.mark.points(4)
 @pytest.mark.parametrize("scenario", list(EXPECTED_FEATURE))
 def test_each_drift_scenario_is_detected(lab_module, trained, stream_reports, scenario):
@@ -202,6 +210,7 @@ def _endpoint(lab_module, trained, vertex, cache):
     return deploy, deploy.deploy_model(deploy.upload_model(export, conn))
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(3)
 def test_deploy_and_predict_through_the_emulator(lab_module, trained, vertex, deployed):
     classify = lab_module(LAB, "classify")
@@ -217,6 +226,7 @@ def test_deploy_and_predict_through_the_emulator(lab_module, trained, vertex, de
                for a, b in zip(remote, local, strict=True))
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 @pytest.mark.parametrize("status", [429, 503])
 def test_predict_retries_on_429_and_503(lab_module, trained, vertex, deployed, status):
@@ -230,6 +240,7 @@ def test_predict_retries_on_429_and_503(lab_module, trained, vertex, deployed, s
         f"expected two growing back-off waits before the third try, got {waits}")
 
 
+@pytest.mark.exercise(8)
 @pytest.mark.points(2)
 def test_predict_gives_up(lab_module, trained, vertex, deployed):
     """Catches deploy__retries_everything."""

@@ -13,6 +13,7 @@ from tests.labs.gcp.conftest import LAB
 HISTORY = {"loss": [0.9, 0.5, 0.3], "val_macro_f1": [0.6, 0.7, 0.75]}
 
 
+@pytest.mark.exercise(7)
 @pytest.mark.points(2)
 def test_log_history_records_every_epoch_with_its_step(lab_module):
     import mlflow

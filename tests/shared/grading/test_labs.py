@@ -5,7 +5,11 @@ For every lab of ``shared.labs.LABS`` that is ready and has graded tests:
 - a fresh student copy imports and scores 0, and the run finishes (no crash, no hang);
 - each broken variant in ``tests/mutants/<stack>/<task>/<module>__<what>.py`` (a whole
   replacement of ``labs/<stack>/<task>/<module>.py`` with one plausible bug) loses points;
-- every module with solution regions has at least one mutant.
+- every module with solution regions has at least one mutant;
+- each exercise grades on its own: a copy with only exercise N done scores exactly N's points,
+  and every other test fails on its own unfinished exercise, not because of N;
+- every graded test names its exercise, every solution region belongs to exactly one exercise,
+  and the guide's steps carry the exercises' numbers and titles.
 Each variant is one pytest subprocess running the lab's graded tests once. The same checks run
 on the sample kit under data/, so the machinery is tested even before a lab has graded tests.
 """
@@ -14,12 +18,15 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from grading_helpers import KIT, MUTANTS
 
+from shared.grading.exercises import copy_with_exercises_done, load_exercises, region_owners
 from shared.grading.plugin import fmt_points
 from shared.grading.regions import has_solution_regions, iter_files
 from shared.grading.release import write_release
@@ -90,10 +97,23 @@ def copy_reference(kit: Path, lab_id: str, root: Path) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def reference_result():
+    """grade(kit, lab_id) -> the reference's LabResult with hidden tests, graded once per session."""
+    cache = {}
+
+    def grade(kit, lab_id):
+        if (kit, lab_id) not in cache:
+            cache[kit, lab_id] = grade_lab(lab_id, kit, kit_root=kit, with_hidden=True)
+        return cache[kit, lab_id]
+
+    return grade
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
-def test_reference_solution_scores_full_marks(kit, lab_id, mutants_root):
-    result = grade_lab(lab_id, kit, kit_root=kit, with_hidden=True)
+def test_reference_solution_scores_full_marks(kit, lab_id, mutants_root, reference_result):
+    result = reference_result(kit, lab_id)
     assert result.max_score > 0, f"no graded tests ran for {lab_id}: {result.notes}"
     assert result.score == result.max_score, (
         f"the reference of {lab_id} scores {result.summary}; it must score full marks:\n"
@@ -114,6 +134,26 @@ def test_student_copy_imports_and_scores_zero(kit, lab_id, mutants_root, tmp_pat
                          f"{lab_id}, so they grade nothing: {earning}")
 
 
+def mutated_exercise(kit: Path, lab_id: str, mutant: Path) -> int | None:
+    """The one exercise whose functions alone the mutant changes, or None (it changes other code)."""
+    module = mutant.stem.split("__")[0]
+    reference = (kit / "labs" / lab_id / f"{module}.py").read_text(encoding="utf-8")
+    body = [line for line in mutant.read_text(encoding="utf-8").splitlines()
+            if not line.startswith(("# MUTANT", "# ruff: noqa"))]
+    changed = set()
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, reference.splitlines(), body).get_opcodes():
+        if tag != "equal":
+            changed.update(range(i1 + 1, max(i2, i1 + 1) + 1))
+    functions = {f.name: (f.lineno, f.end_lineno) for f in ast.walk(ast.parse(reference))
+                 if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)}
+    touched = {name for name, (a, b) in functions.items() if any(a <= n <= b for n in changed)}
+    exercises = {e.number for e in load_exercises(lab_id, kit) for spec in e.functions
+                 if spec.split(":")[0] == module and spec.split(".")[-1].split(":")[-1] in touched}
+    owned = {spec.split(".")[-1].split(":")[-1] for e in load_exercises(lab_id, kit)
+             for spec in e.functions if spec.split(":")[0] == module}
+    return exercises.pop() if len(exercises) == 1 and touched <= owned and touched else None
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("kit", "lab_id", "mutant"), params(with_mutants=True))
 def test_each_mutant_loses_points(kit, lab_id, mutant, tmp_path):
@@ -122,8 +162,10 @@ def test_each_mutant_loses_points(kit, lab_id, mutant, tmp_path):
     target = root / "labs" / lab_id / f"{module}.py"
     assert target.is_file(), f"mutant {mutant.name} replaces {module}.py, which {lab_id} lacks"
     shutil.copyfile(mutant, target)
-    # Losing one test is enough: stop at the first failure, trying the module's own tests first.
-    result = grade_lab(lab_id, root, kit_root=kit, with_hidden=True,
+    # A bug inside one exercise's functions must be caught by that exercise's own tests (the
+    # others run the reference for it); any other bug by any test. Stop at the first failure.
+    exercise = mutated_exercise(kit, lab_id, mutant)
+    result = grade_lab(lab_id, root, kit_root=kit, with_hidden=True, exercise=exercise,
                        extra_args=("-x", f"--grade-first={module}"))
     assert result.max_score > 0
     assert result.score < result.max_score, (
@@ -173,3 +215,84 @@ def test_each_mutant_is_one_bug_away_from_the_current_reference(mutant):
     assert len(changed) <= MAX_MUTANT_LINES, (
         f"{mutant.relative_to(KIT_ROOT)} differs from {reference.relative_to(KIT_ROOT)} in {len(changed)} lines: "
         "the module changed since the mutant was made. Copy the module again and re-apply the one bug.")
+
+
+# Exercises ----------------------------------------------------------------------------------
+
+def graded_test_marks(folder: Path) -> list[tuple[str, int | None]]:
+    """(test id, exercise number or None) for each @pytest.mark.points test under ``folder``."""
+    found = []
+    for path in sorted(folder.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            marks = {ast.unparse(d.func if isinstance(d, ast.Call) else d).split(".")[-1]: d
+                     for d in node.decorator_list}
+            if "points" in marks:
+                ex = marks.get("exercise")
+                number = ex.args[0].value if isinstance(ex, ast.Call) and ex.args else None
+                found.append((f"{path.name}::{node.name}", number))
+    return found
+
+
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_every_graded_test_names_an_exercise_of_its_lab(kit, lab_id, mutants_root):
+    numbers = {e.number for e in load_exercises(lab_id, kit)}
+    assert numbers, f"{lab_id} has no labs/{lab_id}/exercises.toml"
+    marks = graded_test_marks(lab_tests_dir(lab_id, kit))
+    wrong = [f"{test} (exercise {n})" for test, n in marks if n not in numbers]
+    assert not wrong, f"graded tests without @pytest.mark.exercise(N) of {sorted(numbers)}: {wrong}"
+    untested = sorted(numbers - {n for _, n in marks})
+    assert not untested, f"{lab_id}: exercises with no graded test: {untested}"
+
+
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_each_solution_region_belongs_to_exactly_one_exercise(kit, lab_id, mutants_root):
+    listed = [spec for e in load_exercises(lab_id, kit) for spec in e.functions]
+    regions = []
+    for path in sorted((kit / "labs" / lab_id).glob("*.py")):
+        regions += [f"{path.stem}:{owner}" for owner in region_owners(path.read_text(encoding="utf-8")).values()]
+    assert sorted(set(regions)) == sorted(listed) and len(listed) == len(set(listed)), (
+        f"{lab_id}: exercises.toml lists {sorted(listed)}; the solution regions are in {sorted(set(regions))}")
+
+
+STEP = re.compile(r"^(\d+)\. \*\*(.+?)\*\*")
+
+
+@pytest.mark.parametrize("lab", [lab for lab in LABS if lab.status() == "ready"], ids=lambda lab: lab.id)
+def test_guide_steps_are_the_exercises(lab):
+    steps = [(int(m[1]), m[2].strip().rstrip(".")) for line in lab.guide.read_text(encoding="utf-8").splitlines()
+             if (m := STEP.match(line.strip()))]
+    expected = [(e.number, e.title) for e in load_exercises(lab.id, KIT_ROOT)]
+    assert [(n, title.split(" (")[0]) for n, title in steps] == expected, (
+        f"{lab.guide}: the numbered steps '1. **Title**' must be the exercises of exercises.toml, "
+        f"in order: {expected}; found {steps}")
+
+
+def _grade_with_only(kit, lab_id, number, tmp_path):
+    root = tmp_path / f"only-{number}"
+    copy_with_exercises_done(lab_id, {number}, root, kit)
+    return number, grade_lab(lab_id, root, kit_root=kit, with_hidden=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+def test_each_exercise_grades_on_its_own(kit, lab_id, mutants_root, tmp_path, reference_result):
+    """A copy with only exercise N done scores exactly N's points; every other test fails on its
+    own unfinished exercise (never 'also needs exercise N', never an error)."""
+    points = {}
+    for test in reference_result(kit, lab_id).tests:
+        points[test.exercise] = points.get(test.exercise, 0) + test.max_score
+    numbers = [e.number for e in load_exercises(lab_id, kit)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # each grading is its own subprocess
+        results = list(pool.map(lambda n: _grade_with_only(kit, lab_id, n, tmp_path), numbers))
+    problems = []
+    for number, result in results:
+        if result.score != points[number] or result.errors:
+            problems.append(f"only exercise {number} done: {result.summary}, expected "
+                            f"{fmt_points(points[number])}:\n" + failing(result))
+        for test in result.tests:
+            if test.exercise != number and (test.status != "failed" or "also needs" in test.feedback):
+                problems.append(f"only exercise {number} done: {test.name} (exercise {test.exercise}) "
+                                f"{test.status}: {test.feedback.splitlines()[0] if test.feedback else ''}")
+    assert not problems, "\n".join(problems)

@@ -5,6 +5,7 @@ import pytest
 pytestmark = pytest.mark.hidden
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(2)
 def test_shout_twice(lab_module):
     text = lab_module("sample/echo", "text")

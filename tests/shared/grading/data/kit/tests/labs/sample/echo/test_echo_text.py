@@ -5,6 +5,7 @@ import pytest
 LAB = "sample/echo"
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(2)
 def test_shout(lab_module, feedback):
     text = lab_module(LAB, "text")
@@ -12,6 +13,7 @@ def test_shout(lab_module, feedback):
     assert text.shout("hi") == "HI!", "expected 'HI!': upper-case the text, then one '!'"
 
 
+@pytest.mark.exercise(2)
 @pytest.mark.points(3)
 def test_count_words(lab_module, graded_parts):
     text = lab_module(LAB, "text")
@@ -23,6 +25,7 @@ def test_count_words(lab_module, graded_parts):
         assert text.count_words("Tea tea") == {"tea": 2}, "'Tea' and 'tea' are the same word"
 
 
+@pytest.mark.exercise(1)
 @pytest.mark.points(1)
 @pytest.mark.hidden
 def test_shout_empty(lab_module):
