@@ -111,21 +111,47 @@ def data_tickets(
         typer.echo(f"{name:<11} {count:>6} tickets  {path}")
 
 
-@app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    help="Run a lab: labkit run LAB, then the lab's own options ('labkit run LAB --help' lists them).",
+RUN_HELP = (
+    "Run a lab: labkit run LAB, then the lab's own options ('labkit run LAB --help' lists them).\n\n"
+    "It runs your copy of the lab when a workspace holds it (./workspace, made by 'labkit start', or "
+    "--workspace DIR), else the kit's reference solution (or with --reference); the first line "
+    "says which.\n\n"
+    "A run that reaches an exercise you have not done yet stops with the exercise's number, title "
+    "and hint (exit code 3); results produced before that are kept."
 )
-def run(ctx: typer.Context, lab: str = typer.Argument(..., help="e.g. azure/ticket_triage")) -> None:
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                      "help_option_names": []},  # --help goes to the lab's own options
+    help=RUN_HELP,
+)
+def run(
+    ctx: typer.Context,
+    lab: str = typer.Argument(None, help="e.g. azure/ticket_triage ('labkit list' shows them)"),
+    workspace: Path = typer.Option(None, "--workspace", help="Run your copy in this workspace folder."),
+    reference: bool = typer.Option(False, "--reference", help="Run the kit's reference solution."),
+) -> None:
+    from shared.labrun import CodeChoiceError, choose_code, run_lab
     from shared.labs import UnknownLab, get_lab
 
+    if lab is None or lab.startswith("-"):
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0 if lab in (None, "--help", "-h") else 2)
     try:
         found = get_lab(lab)
+        code = choose_code(found.id, workspace, reference)
     except UnknownLab as exc:
         fail(str(exc.args[0]))
+    except CodeChoiceError as exc:
+        fail(str(exc))
     if found.status() != "ready":
         fail(f"lab {found.id} is not built yet (status: {found.status()}).")
-    module = importlib.import_module(found.package + ".run")
-    raise typer.Exit(module.main(list(ctx.args)))
+    if "--help" in ctx.args or "-h" in ctx.args:
+        typer.echo(f"Kit options (before the lab's): --workspace DIR (run your copy there), "
+                   f"--reference (run the kit's reference). Without them: "
+                   f"{code.describe(found.id)}.\n")
+    raise typer.Exit(run_lab(found.id, found.package, list(ctx.args), code))
 
 
 # Parts of the kit that add their own commands (module with register(app, serve_app)).

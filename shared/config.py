@@ -91,10 +91,21 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """Read KEY=VALUE lines; a malformed file is an error that names the line."""
     if not path.is_file():
         return {}
+    import io
+
     from dotenv import dotenv_values
 
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}, line {line}: not valid UTF-8 (byte 0x{raw[exc.start]:02x}). Save the file as "
+            "UTF-8 (most editors: 'Save with encoding'), or remove that line."
+        ) from None
     values = {}
-    for key, value in dotenv_values(path).items():
+    for key, value in dotenv_values(stream=io.StringIO(text)).items():
         if value is None:
             raise ConfigError(
                 f"{path}: the line for {key!r} has no '=VALUE'. Write it as {key}=value or remove it."

@@ -20,22 +20,27 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         out: Path = typer.Option(Path("out/compare"), "--out", help="Folder for both runs and the report."),
         tune: bool = typer.Option(False, "--tune/--no-tune", help="Also run the GCP lab's tuning (a minute more)."),
         workspace: Path = typer.Option(None, "--workspace",
-                                       help="Compare the learner's copies in this workspace (see 'labkit start')."),
+                                       help="Run your copies in this workspace (default: ./workspace when it "
+                                            "holds the labs; see 'labkit start')."),
+        reference: bool = typer.Option(False, "--reference", help="Run the kit's reference solutions."),
     ) -> None:
         """Both ticket-triage labs on the same test split and drifting stream: table, charts, HTML page."""
         from shared.compare import CompareError, CompareOptions, compare_tickets
         from shared.config import load_settings
+        from shared.labrun import CodeChoiceError, unfinished_exit
 
         settings = load_settings(target)
-        if workspace is not None and not (workspace / "labs").is_dir():
-            typer.secho(f"error: no labs/ folder in {workspace}; run 'labkit start LAB' first.", err=True, fg="red")
-            raise typer.Exit(2)
         opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune)
         try:
-            paths = compare_tickets(opts, workspace)
-        except CompareError as exc:
+            paths = compare_tickets(opts, workspace, reference)
+        except (CompareError, CodeChoiceError) as exc:
             typer.secho(f"error: {exc}", err=True, fg="red")
-            raise typer.Exit(1) from None
+            raise typer.Exit(1 if isinstance(exc, CompareError) else 2) from None
+        except NotImplementedError as exc:
+            code = unfinished_exit(exc)
+            if code is None:
+                raise
+            raise typer.Exit(code) from None
         typer.secho(f"\nReport: {paths['html'].resolve()}", bold=True)
         typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
 

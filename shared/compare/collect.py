@@ -12,7 +12,7 @@ import json
 import sqlite3
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.compare.records import Prediction, StackRun
@@ -36,6 +36,11 @@ class CompareOptions:
     limit: int = 200  # test tickets
     per_window: int = 10  # stream tickets per window per scenario
     tune: bool = False  # also run the GCP lab's tuning stage (slower)
+    yours: set[str] = field(default_factory=set)  # stacks whose learner's copy runs
+
+    def base(self, stack: str) -> Path:
+        """Each stack's runs, kept apart by whose code ran, so a resume never mixes them."""
+        return self.out / (f"{stack}-yours" if stack in self.yours else stack)
 
 
 def _lab_main(lab: str):
@@ -52,7 +57,7 @@ def _check(code: int, what: str, out: Path) -> None:
 
 def run_azure(opts: CompareOptions) -> StackRun:
     main = _lab_main("azure")
-    base = opts.out / "azure"
+    base = opts.base("azure")
     seconds = {}
     for split, extra in (("test", ["--limit", str(opts.limit)]), ("stream", ["--per-window", str(opts.per_window)])):
         args = ["--target", opts.target, "--split", split, "--out", str(base / split), "--resume", *extra]
@@ -79,10 +84,10 @@ def azure_run_from(base: Path, test_seconds: float, emulated: bool) -> StackRun:
     from shared.datasets.tickets import generate
 
     truth = {t["id"]: t for split in generate(seed=0).splits().values() for t in split}
-    predictions, calls, test_waits, model = [], [], [], "gpt-4o-mini"
+    predictions, calls, test_waits, model, code = [], [], [], "gpt-4o-mini", "unknown"
     for split in ("test", "stream"):
         results, split_calls, meta = _read_store(base / split / "results.db")
-        model = meta.get("model", model)
+        model, code = meta.get("model", model), meta.get("code", code)
         calls += split_calls
         if split == "test":
             # Each answered ticket waited for its whole request (the results table does not say
@@ -104,8 +109,9 @@ def azure_run_from(base: Path, test_seconds: float, emulated: bool) -> StackRun:
         throughput_per_s=len([p for p in predictions if p.split == "test"]) / max(test_seconds, 1e-6),
         time_to_first_result_s=first["latency_s"] if first else float("nan"),
         cost_per_ticket_usd=_token_cost(prompt_tokens, completion_tokens, model) / max(1, len(predictions)),
-        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
-        notes=[f"{len(calls)} requests ({len(ok_calls)} answered), several tickets per request; "
+        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, code=code,
+        notes=[f"code: {code}.",
+               f"{len(calls)} requests ({len(ok_calls)} answered), several tickets per request; "
                "latency per ticket is the latency of the request that answered it.",
                f"cost from the token counts and {AZURE_PRICES.relative_to(AZURE_PRICES.parents[3])} ({model}).",
                "Drift monitoring is not part of the Azure lab: a pre-trained model has no training "
@@ -121,7 +127,7 @@ def _token_cost(prompt_tokens: int, completion_tokens: int, model: str) -> float
 
 def run_gcp(opts: CompareOptions) -> StackRun:
     main = _lab_main("gcp")
-    base = opts.out / "gcp"
+    base = opts.base("gcp")
     stages = ["train", *(["tune"] if opts.tune else []), "deploy", "monitor"]
     results = base / "results.json"
     finished = json.loads(results.read_text()) if results.is_file() else {}
@@ -165,8 +171,9 @@ def gcp_run_from(base: Path, tuned: bool, emulated: bool) -> StackRun:
         cost_fixed_usd=train_hours * prices["training"]["node_hour_usd"] * prices["training"]["retrains_per_month"],
         serving_node_hour_usd=prices["serving"]["node_hour_usd"],
         tickets_per_node_hour=throughput * 3600,
-        alerts=alerts,
-        notes=[f"time to first result = training {train_s:.0f} s"
+        alerts=alerts, code=results["deploy"].get("code", "unknown"),
+        notes=[f"code: {results['deploy'].get('code', 'unknown')}.",
+               f"time to first result = training {train_s:.0f} s"
                + (f" + tuning {tune_s:.0f} s" if tune_s else " (tuning not run: add --tune)")
                + f" + deployment {deploy_setup:.0f} s + first prediction.",
                f"serving capacity per node measured on this machine: {throughput * 3600:,.0f} tickets/hour.",

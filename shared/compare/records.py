@@ -44,6 +44,7 @@ class StackRun:
     test_latencies_s: list[float] = field(default_factory=list)  # what each test ticket waited
     test_latency_by_id: dict[str, float | None] = field(default_factory=dict)  # when known per ticket
     notes: list[str] = field(default_factory=list)
+    code: str = "unknown"  # whose code ran: "your copy in ./workspace", "the kit's reference solution"
 
     def split(self, name: str) -> list[Prediction]:
         return [p for p in self.predictions if p.split == name]

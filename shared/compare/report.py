@@ -156,12 +156,14 @@ def page(runs: list[StackRun], rows: list[list[str]], notes: list[str], pictures
     banner = ('<p class="emulated"><strong>emulated</strong>: figures marked emulated come from local emulators '
               "with stand-in models, not the real services.</p>") if any(r.emulated for r in runs) else ""
     items = "".join(f"<li>{esc(n)}</li>" for n in notes)
+    code = "; ".join(f"{r.title}: {r.code}" for r in runs)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>labkit: ticket triage side by side</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}
 td:first-child,th:first-child{{text-align:left}}.emulated{{color:#a00}}img{{max-width:100%}}</style></head>
 <body><h1>Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI</h1>{banner}
+<p id="code">Code run: {esc(code)}</p>
 <table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <h2>What this shows</h2><ul id="findings">{items}</ul>{imgs}</body></html>
 """
@@ -175,7 +177,7 @@ def write_report(runs: list[StackRun], out: Path) -> dict[str, Path]:
     paths = {"markdown": out / "report.md", "html": out / "report.html", "json": out / "report.json"}
     paths["markdown"].write_text(markdown(runs, rows, notes, pictures), encoding="utf-8")
     paths["html"].write_text(page(runs, rows, notes, pictures), encoding="utf-8")
-    figures = {r.stack: {**summary_row(r), "stand_in": r.stand_in,
+    figures = {r.stack: {**summary_row(r), "stand_in": r.stand_in, "code": r.code,
                          "windows": {sc: window_accuracy(r, sc) for sc in SCENARIOS},
                          "alerts": r.alerts} for r in runs}
     paths["json"].write_text(json.dumps({"findings": notes, "stacks": figures}, indent=2, default=str))

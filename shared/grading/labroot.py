@@ -20,12 +20,20 @@ KIT_ROOT = Path(__file__).resolve().parents[2]
 
 
 class LabRootFinder(importlib.abc.MetaPathFinder):
-    """Resolve the top-level ``labs`` package in ``root/labs``; submodules follow its __path__."""
+    """Resolve the top-level ``labs`` package in ``root/labs``; submodules follow its __path__.
 
-    def __init__(self, root: Path):
+    With a ``fallback`` root (running, never grading), a stack or a lab the workspace lacks comes
+    from there: ``labs`` and ``labs.<stack>`` search both roots, the workspace first, while a lab
+    package found in the workspace never mixes in modules from the fallback.
+    """
+
+    def __init__(self, root: Path, fallback: Path | None = None):
         self.root = Path(root).resolve()
+        self.fallback = Path(fallback).resolve() if fallback else None
 
     def find_spec(self, fullname, path=None, target=None):
+        if self.fallback is not None and fullname.startswith("labs") and fullname.count(".") <= 1:
+            return self._merged_spec(fullname)
         if fullname != "labs":
             return None
         folder = self.root / "labs"
@@ -46,11 +54,20 @@ class LabRootFinder(importlib.abc.MetaPathFinder):
         spec.submodule_search_locations = [str(folder)]
         return spec
 
+    def _merged_spec(self, fullname: str):
+        rel = Path(*fullname.split("."))
+        folders = [str(r / rel) for r in (self.root, self.fallback) if (r / rel).is_dir()]
+        if not folders:
+            return None
+        spec = importlib.machinery.ModuleSpec(fullname, None, is_package=True)
+        spec.submodule_search_locations = folders
+        return spec
 
-def install_lab_root(root: str | os.PathLike) -> LabRootFinder:
-    """Make ``labs.*`` imports in this process come from ``root/labs``."""
+
+def install_lab_root(root: str | os.PathLike, fallback: str | os.PathLike | None = None) -> LabRootFinder:
+    """Make ``labs.*`` imports in this process come from ``root/labs`` (else ``fallback/labs``)."""
     remove_lab_root()
-    finder = LabRootFinder(Path(root))
+    finder = LabRootFinder(Path(root), fallback)
     sys.meta_path.insert(0, finder)
     for name in [n for n in sys.modules if n == "labs" or n.startswith("labs.")]:
         del sys.modules[name]

@@ -3,6 +3,7 @@
     labkit run azure/ticket_triage --limit 200            # against the local emulator
     labkit run azure/ticket_triage --limit 200 --resume   # continue a run that was stopped
     labkit run azure/ticket_triage --target cloud --limit 20 --dry-run   # what it would cost
+    labkit run azure/ticket_triage --input my_tickets.jsonl               # your own tickets
 
 Results go to ``<out>/results.db`` (one row per ticket); the summary is printed and logged to
 MLflow. The same code runs against the emulator and a real deployment.
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 from shared.config import ConfigError, RedactingFilter, load_settings, redact
+from shared.datasets.loading import InputError
 
 DEFAULT_OUT = Path("out") / "azure_ticket_triage"
 log = logging.getLogger("labkit.azure.ticket_triage")
@@ -29,13 +31,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--target", choices=("mock", "cloud"), default=None,
                    help="mock: local emulator (default); cloud: your Azure OpenAI deployment")
     p.add_argument("--split", choices=("test", "stream"), default="test")
+    p.add_argument("--input", type=Path, default=None,
+                   help="classify your own tickets instead of a split: a JSONL or CSV file in the "
+                        "dataset's schema (id, subject, body; category and priority optional)")
     p.add_argument("--limit", type=int, default=None, help="only the first N tickets of the split")
     p.add_argument("--per-window", type=int, default=None,
                    help="with --split stream: only the first N tickets of every window of every "
                         "drift scenario (a shorter stream that still covers them all)")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--out", type=Path, default=None,
-                   help=f"folder for results.db (default {DEFAULT_OUT}/<split>)")
+                   help=f"folder for results.db (default {DEFAULT_OUT}/<split or input name>)")
     p.add_argument("--batch-size", type=int, default=10, help="tickets per request (default 10)")
     p.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     p.add_argument("--tpm", type=int, default=None,
@@ -47,6 +52,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="plan the run and print its worst-case cost; send nothing")
     p.add_argument("--no-mlflow", action="store_true", help="do not log an MLflow run")
     args = p.parse_args(argv)
+    if args.input is not None and args.per_window:
+        p.error("--per-window applies to --split stream, not to --input")
     for name in ("limit", "per_window", "batch_size", "concurrency", "tpm", "max_ticket_tokens"):
         value = getattr(args, name)
         if value is not None and value < 1:
@@ -83,27 +90,40 @@ def main(argv: list[str] | None = None) -> int:
         for handler in logging.getLogger().handlers:
             handler.addFilter(RedactingFilter(settings))
         return _run(args, settings)
-    except ConfigError as exc:
+    except (ConfigError, InputError) as exc:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return 2
+
+
+def load_input(args) -> tuple[list[dict], bool, str]:
+    """(tickets, labelled, what): the chosen split of the kit's dataset, or the --input file."""
+    from shared.datasets.loading import load_tickets
+    from shared.datasets.tickets import generate
+
+    if args.input is not None:
+        loaded = load_tickets(args.input)
+        return loaded.tickets[: args.limit], loaded.labelled, f"input {args.input.resolve()}"
+    tickets = select_tickets(generate(seed=0), args.split, args.per_window)[: args.limit]
+    return tickets, True, args.split
 
 
 def _run(args: argparse.Namespace, settings) -> int:
     from labs.azure.ticket_triage import classify, evaluate, prompt, store, triage
     from shared.azure import azure_openai_connection
     from shared.datasets.tickets import generate
+    from shared.labrun import code_origin
 
+    tickets, labelled, source = load_input(args)
     conn = azure_openai_connection(settings)
-    dataset = generate(seed=0)
-    tickets = select_tickets(dataset, args.split, args.per_window)[: args.limit]
+    dataset = generate(seed=0)  # its training split gives the prompt's few-shot examples
     config = triage.TriageConfig(batch_size=args.batch_size, concurrency=args.concurrency,
                                  tpm=args.tpm or _setting_int(settings, "AZURE_OPENAI_TPM"),
                                  max_ticket_tokens=args.max_ticket_tokens)
-    out = args.out or DEFAULT_OUT / args.split
+    out = args.out or DEFAULT_OUT / (f"input-{args.input.stem}" if args.input else args.split)
     results = store.ResultStore(out / "results.db")
     try:
-        results.bind_run({"split": args.split, "deployment": conn.deployment, "model": conn.model,
-                          "emulated": conn.emulated})
+        results.bind_run({"split": source, "deployment": conn.deployment, "model": conn.model,
+                          "emulated": conn.emulated, "code": code_origin(__file__)})
     except store.StoreConflict as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -114,7 +134,7 @@ def _run(args: argparse.Namespace, settings) -> int:
         return 2
     pending = results.pending(tickets)
     where = "the local emulator (stand-in model)" if conn.emulated else conn.endpoint
-    print(f"{len(tickets)} {args.split} tickets, {len(tickets) - len(pending)} already done, "
+    print(f"{len(tickets)} tickets ({source}), {len(tickets) - len(pending)} already done, "
           f"{len(pending)} to classify with deployment {conn.deployment!r} on {where}")
     labels = prompt.default_labels()
     examples = prompt.select_examples(dataset.train, config.examples_per_category)
@@ -131,17 +151,34 @@ def _run(args: argparse.Namespace, settings) -> int:
         print(f"\nInterrupted. {results.count()} results are saved in {out}; rerun with --resume "
               "to finish.", file=sys.stderr)
         return 130
-    figures = evaluate.metrics(results.results(), results.calls(), tickets, conn.model)
+    figures = evaluate.metrics(results.results(), results.calls(), tickets if labelled else [], conn.model)
+    if not labelled:  # no labels: nothing to score against
+        figures = {k: v for k, v in figures.items() if not k.startswith(("category_", "priority_"))}
     _print_summary(figures, conn, stats, out)
+    if not labelled:
+        print(f"{args.input} has no category/priority labels: accuracy and macro-F1 are skipped.")
     if not args.no_mlflow:
-        params = {"deployment": conn.deployment, "model": conn.model, "split": args.split,
+        params = {"deployment": conn.deployment, "model": conn.model, "split": source,
                   "limit": args.limit, "batch_size": config.batch_size,
                   "concurrency": config.concurrency, "tpm": config.tpm,
                   "max_ticket_tokens": config.max_ticket_tokens, "api_version": conn.api_version}
-        run_id = evaluate.log_run(figures, params, conn.emulated)
-        print(f"MLflow run {run_id} (experiment {evaluate.EXPERIMENT})")
+        _log_to_mlflow(figures, params, conn.emulated, out)
     results.close()
     return 0
+
+
+def _log_to_mlflow(figures: dict, params: dict, emulated: bool, out: Path) -> None:
+    """The results are already saved: an MLflow problem is reported, not fatal."""
+    from labs.azure.ticket_triage import evaluate
+
+    try:
+        run_id = evaluate.log_run(figures, params, emulated)
+    except Exception as exc:  # noqa: BLE001 - any backend error (sqlite, permissions, server down)
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        print(f"warning: results saved in {out}; MLflow logging failed: {type(exc).__name__}: "
+              f"{first} (check MLFLOW_TRACKING_URI, or add --no-mlflow)", file=sys.stderr)
+        return
+    print(f"MLflow run {run_id} (experiment {evaluate.EXPERIMENT})")
 
 
 async def _classify(conn, results, config, labels, examples, pending):

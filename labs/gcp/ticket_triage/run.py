@@ -3,6 +3,7 @@
     labkit run gcp/ticket_triage                         # every stage, local Vertex emulator
     labkit run gcp/ticket_triage --stage tune            # one stage (earlier results are reused)
     labkit run gcp/ticket_triage --target cloud          # the same code on your Vertex project
+    labkit run gcp/ticket_triage --train mine.jsonl --stream later.jsonl   # your own tickets
 
 Each finished stage writes its figures to ``<out>/results.json`` at once (a crash never loses a
 finished stage; ``--stage X`` reuses what earlier stages left there). Models go to
@@ -19,10 +20,12 @@ import time
 from pathlib import Path
 
 from shared.config import ConfigError, load_settings, redact
+from shared.datasets.loading import InputError, load_tickets
 
 STAGES = ("baseline", "train", "tune", "deploy", "monitor")
 DEFAULT_OUT = Path("out") / "gcp_ticket_triage"
 RECENT_WINDOWS = (2, 3)  # labelled tickets used to retrain after drift; later windows test it
+WINDOW_SIZE = 50  # tickets per monitoring window of a --stream file without a 'window' field
 
 
 class StageError(Exception):
@@ -40,6 +43,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--vertex-trials", type=int, default=2,
                    help="trials of the Vertex tuning job, 2 in parallel (default 2: one round, to "
                         "keep the run short; try 6 when you have time)")
+    p.add_argument("--train", type=Path, default=None,
+                   help="train on your own labelled tickets (JSONL or CSV in the dataset's schema), "
+                        "split 80/10/10 into train/validation/test")
+    p.add_argument("--stream", type=Path, default=None,
+                   help="monitor your own stream of tickets (labels optional; windows from the "
+                        f"'window' field, else {WINDOW_SIZE} tickets each)")
     return p.parse_args(argv)
 
 
@@ -74,16 +83,47 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.target)
         return _run(args, settings)
-    except ConfigError as exc:
+    except (ConfigError, InputError) as exc:
         print(f"error: {redact(str(exc), settings)}", file=sys.stderr)
         return 2
 
 
+def user_splits(path: Path):
+    """A labelled --train file, shuffled with a fixed seed and cut 80/10/10."""
+    import random
+
+    from labs.gcp.ticket_triage.data import Splits
+
+    tickets = list(load_tickets(path, require_labels=True).tickets)
+    if len(tickets) < 30:
+        raise InputError(f"{path}: {len(tickets)} tickets are too few to train, validate and test on; "
+                         "give at least 30 (a few hundred to learn anything).")
+    random.Random(0).shuffle(tickets)
+    a, b = int(len(tickets) * 0.8), int(len(tickets) * 0.9)
+    return Splits(train=tickets[:a], validation=tickets[a:b], test=tickets[b:], stream=[])
+
+
+def user_stream(path: Path) -> tuple[list[list[dict]], bool]:
+    """The windows of a --stream file (by its 'window' field, else in order) and whether it is labelled."""
+    loaded = load_tickets(path)
+    tickets = loaded.tickets
+    if all("window" in t for t in tickets):
+        numbers = sorted({t["window"] for t in tickets})
+        return [[t for t in tickets if t["window"] == n] for n in numbers], loaded.labelled
+    return [tickets[i:i + WINDOW_SIZE] for i in range(0, len(tickets), WINDOW_SIZE)], loaded.labelled
+
+
 def _run(args, settings) -> int:
+    from shared.labrun import code_origin
+
     args.out.mkdir(parents=True, exist_ok=True)
     results = Results(args.out)
     stages = STAGES if args.stage == "all" else (args.stage,)
     ctx = Context(args, settings, results)
+    if args.train:
+        ctx._splits = user_splits(args.train)  # checked before any stage runs
+    if args.stream:
+        ctx.stream = user_stream(args.stream)
     say(f"gcp/ticket_triage: stages {', '.join(stages)}; target {settings.target}; out {args.out}")
     failed = None
     try:
@@ -97,6 +137,8 @@ def _run(args, settings) -> int:
                 failed = stage
                 break
             value["seconds"] = round(time.perf_counter() - started, 1)
+            value["code"] = code_origin(__file__)
+            value["data"] = {"train": str(args.train or "kit dataset"), "stream": str(args.stream or "kit dataset")}
             results.save(stage, value)
             say(f"   done in {value['seconds']} s")
     finally:
@@ -112,6 +154,7 @@ class Context:
         self.args, self.settings, self.results, self.out = args, settings, results, args.out
         self._splits = self._conn = None
         self.endpoint = None
+        self.stream: tuple[list[list[dict]], bool] | None = None  # a --stream file's windows
 
     @property
     def splits(self):
@@ -253,9 +296,10 @@ def stage_monitor(ctx: Context) -> dict:
     baseline = monitor.build_baseline(ctx.splits.train,
                                       classify.classify(predictor, ctx.splits.validation), vocab)
     dataset = generate(seed=0)
+    scenarios = ({scenario: dataset.stream_windows(scenario) for scenario in SCENARIOS}
+                 if ctx.stream is None else {"input": ctx.stream[0]})
     report, all_preds = {}, []
-    for scenario in SCENARIOS:
-        windows = dataset.stream_windows(scenario)
+    for scenario, windows in scenarios.items():
         preds = [classify.classify(predictor, w) for w in windows]
         all_preds += [(t, p) for w, ps in zip(windows, preds, strict=True) for t, p in zip(w, ps, strict=True)]
         reports = monitor.monitor_windows(baseline, windows, preds, vocab)
@@ -266,7 +310,10 @@ def stage_monitor(ctx: Context) -> dict:
                             "alerts": {r.window: r.alert_features for r in reports if r.alert},
                             "accuracy": [round(r.accuracy, 3) for r in reports]}
     _write_predictions(ctx.out / "predictions" / "stream.jsonl", *zip(*all_preds, strict=True))
-    report["retraining"] = _retrain_on_recent(ctx, dataset, report)
+    if ctx.stream is None:
+        report["retraining"] = _retrain_on_recent(ctx, dataset, report)
+    elif not ctx.stream[1]:
+        say(f"   {ctx.args.stream} has no labels: accuracy per window is not measured, no retraining.")
     return report
 
 
@@ -361,7 +408,7 @@ def _write_predictions(path: Path, tickets, results) -> None:
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
         for t, r in zip(tickets, results, strict=True):
-            row = {**r, "true_category": t["category"], "true_priority": t["priority"]}
+            row = {**r, "true_category": t.get("category"), "true_priority": t.get("priority")}
             row.update({k: t[k] for k in ("scenario", "window") if k in t})
             f.write(json.dumps(row) + "\n")
     tmp.replace(path)
@@ -409,9 +456,10 @@ def print_summary(data: dict, emulated: bool) -> None:
         first = ", ".join(f"{s}:{v['first_alert'] if v['first_alert'] is not None else '-'}"
                           for s, v in mon.items() if isinstance(v, dict) and "first_alert" in v)
         rows.append(("monitor", f"first alert window {first}", "", "", str(mon["seconds"])))
-        r = mon["retraining"]
-        rows.append(("", f"retrained on '{r['scenario']}': accuracy {r['accuracy_before']:.2f} -> "
-                         f"{r['accuracy_after']:.2f}", "", "", ""))
+        r = mon.get("retraining")
+        if r:
+            rows.append(("", f"retrained on '{r['scenario']}': accuracy {r['accuracy_before']:.2f} -> "
+                             f"{r['accuracy_after']:.2f}", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for row in rows:
         say("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

@@ -27,6 +27,7 @@ have them, so the learner sees what drift costs.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -121,7 +122,8 @@ class WindowReport:
             f"{d.name} {d.distance:.2f}>{d.threshold:.2f}" for d in self.drifts if d.drifted
         )
         status = f"ALERT: {flagged}" if flagged else "ok"
-        return f"window {self.window}: {self.n:>3} tickets  accuracy {self.accuracy:.2f}  {status}"
+        accuracy = "n/a " if math.isnan(self.accuracy) else f"{self.accuracy:.2f}"
+        return f"window {self.window}: {self.n:>3} tickets  accuracy {accuracy}  {status}"
 
 
 def monitor_windows(baseline: dict[str, list], windows: list[list[dict]],
@@ -132,10 +134,11 @@ def monitor_windows(baseline: dict[str, list], windows: list[list[dict]],
     for index, (tickets, preds) in enumerate(zip(windows, predictions, strict=True)):
         current = {**input_features(tickets, vocabulary), **prediction_features(preds)}
         drifts = window_drift(baseline, current, thresholds)
-        correct = sum(p["category"] == t["category"] for p, t in zip(preds, tickets, strict=True))
+        labelled = tickets and all("category" in t for t in tickets)  # a learner's stream may have none
+        correct = sum(p["category"] == t.get("category") for p, t in zip(preds, tickets, strict=True))
         reports.append(WindowReport(
             window=index, n=len(tickets), drifts=drifts,
-            accuracy=correct / len(tickets) if tickets else 0.0,
+            accuracy=correct / len(tickets) if labelled else math.nan,
             alert_features=[d.name for d in drifts if d.drifted],
         ))
     return reports
