@@ -58,6 +58,14 @@ def code_origin(lab_file: str | Path) -> str:
     return describe_lab_folder(Path(lab_file).resolve().parent)
 
 
+def default_out(lab_file: str | Path, name: str) -> Path:
+    """``out/<name>`` for the learner's copy, ``out/kit/<name>`` for the kit's code, so a resumed
+    run never mixes the results of two codes."""
+    folder = Path(lab_file).resolve().parent
+    mine = not folder.is_relative_to((KIT_ROOT / "labs").resolve())
+    return Path("out") / name if mine else Path("out") / "kit" / name
+
+
 def choose_code(lab_id: str, workspace: Path | None = None, reference: bool = False) -> Code:
     from shared.grading.scores import default_workspace
 

@@ -26,9 +26,11 @@ from shared.grading.regions import iter_files, make_student_copy
 
 # What a release copies from the kit (missing entries are skipped); labs/ and tests/labs/ are
 # transformed, everything else is copied as it is.
-RELEASE_ITEMS = ("README.md", "pyproject.toml", "Makefile", ".gitignore", "conftest.py",
+RELEASE_ITEMS = ("pyproject.toml", "Makefile", ".gitignore", "conftest.py",
                  "pytest.ini", "shared", "mocks")
 CHECKSUMS = Path("tests") / "SHA256SUMS"
+# The learner's README of a release: its commands work on the release as shipped (a test runs them).
+RELEASE_README = Path(__file__).with_name("RELEASE_README.md")
 
 
 class ReleaseError(Exception):
@@ -149,6 +151,7 @@ def write_release(out: Path, kit_root: Path) -> ReleaseSummary:
     summary = ReleaseSummary(out)
     for name in RELEASE_ITEMS:
         _copy_item(kit_root / name, out / name)
+    _copy_item(RELEASE_README, out / "README.md")
     make_student_copy(kit_root / "labs", out / "labs")
     summary.labs = sorted(
         f"{p.parent.name}/{p.name}" for p in (out / "labs").glob("*/*") if p.is_dir()

@@ -40,7 +40,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "drift scenario (a shorter stream that still covers them all)")
     p.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     p.add_argument("--out", type=Path, default=None,
-                   help=f"folder for results.db (default {DEFAULT_OUT}/<split or input name>)")
+                   help=f"folder for results.db (default {DEFAULT_OUT}/<split or input name>; "
+                        "out/kit/... when the kit's own code runs)")
     p.add_argument("--batch-size", type=int, default=10, help="tickets per request (default 10)")
     p.add_argument("--concurrency", type=int, default=4, help="requests in flight (default 4)")
     p.add_argument("--tpm", type=int, default=None,
@@ -111,7 +112,7 @@ def _run(args: argparse.Namespace, settings) -> int:
     from labs.azure.ticket_triage import classify, evaluate, prompt, store, triage
     from shared.azure import azure_openai_connection
     from shared.datasets.tickets import generate
-    from shared.labrun import code_origin
+    from shared.labrun import code_origin, default_out
 
     tickets, labelled, source = load_input(args)
     conn = azure_openai_connection(settings)
@@ -119,7 +120,8 @@ def _run(args: argparse.Namespace, settings) -> int:
     config = triage.TriageConfig(batch_size=args.batch_size, concurrency=args.concurrency,
                                  tpm=args.tpm or _setting_int(settings, "AZURE_OPENAI_TPM"),
                                  max_ticket_tokens=args.max_ticket_tokens)
-    out = args.out or DEFAULT_OUT / (f"input-{args.input.stem}" if args.input else args.split)
+    out = args.out or default_out(__file__, DEFAULT_OUT.name) / (
+        f"input-{args.input.stem}" if args.input else args.split)
     results = store.ResultStore(out / "results.db")
     try:
         results.bind_run({"split": source, "deployment": conn.deployment, "model": conn.model,

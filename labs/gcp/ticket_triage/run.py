@@ -39,7 +39,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--target", choices=("mock", "cloud"), default=None,
                    help="mock: local Vertex emulator (default); cloud: your Vertex AI project")
     p.add_argument("--stage", choices=("all", *STAGES), default="all")
-    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"output folder (default {DEFAULT_OUT}; out/kit/... when the kit's own code runs)")
     p.add_argument("--vertex-trials", type=int, default=2,
                    help="trials of the Vertex tuning job, 2 in parallel (default 2: one round, to "
                         "keep the run short; try 6 when you have time)")
@@ -114,8 +115,9 @@ def user_stream(path: Path) -> tuple[list[list[dict]], bool]:
 
 
 def _run(args, settings) -> int:
-    from shared.labrun import code_origin
+    from shared.labrun import code_origin, default_out
 
+    args.out = args.out or default_out(__file__, DEFAULT_OUT.name)
     args.out.mkdir(parents=True, exist_ok=True)
     results = Results(args.out)
     stages = STAGES if args.stage == "all" else (args.stage,)
