@@ -74,7 +74,7 @@ def test_unbalanced_markers_name_file_and_line(source, where, what):
 def test_student_copy_of_a_lab_folder(tmp_path):
     written = make_student_copy(KIT / "labs" / "sample" / "echo", tmp_path / "echo")
     names = sorted(p.name for p in written)
-    assert names == ["README.md", "__init__.py", "text.py"]
+    assert names == ["README.md", "__init__.py", "exercises.toml", "text.py"]
     text = (tmp_path / "echo" / "text.py").read_text()
     assert not has_solution_regions(text) and "NotImplementedError" in text
     assert (tmp_path / "echo" / "README.md").read_bytes() == (
