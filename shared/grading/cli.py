@@ -128,16 +128,31 @@ def grade(
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed per graded test."),
     wall_clock: float = typer.Option(1800.0, "--wall-clock", help="Seconds allowed per lab."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show pytest's output too."),
+    submissions_dir: Path = typer.Option(
+        None, "--submissions", help="A folder of submission folders: grade them all, in parallel "
+        "(each in its own process, folder and time limit) into a gradebook."),
+    jobs: int = typer.Option(2, "--jobs", min=1, help="With --submissions: how many at a time."),
 ) -> None:
     """Grade your workspace (default), the reference (--solution) or submissions."""
     from shared.grading import release, runner, scores
     from shared.grading.report import ReportError, format_for, write_report
 
+    if submissions_dir is not None:
+        if solution or submission:
+            _fail("--submissions grades a folder of submissions; leave out --solution/--submission.")
+        report = report or Path("gradebook.csv")
+        fmt = fmt or ("gradebook" if report.suffix.lower() == ".csv" else None)
     if report is not None:
         try:
             fmt = format_for(report, fmt)
         except ReportError as exc:
             _fail(str(exc))
+    if submissions_dir is not None:
+        if exercise is not None:
+            _check_exercise(lab, exercise)
+        _grade_batch(submissions_dir, lab, jobs, report, fmt, verbose, with_hidden=with_hidden,
+                     exercise=exercise, timeout=timeout, wall_clock=wall_clock)
+        return
     targets = _targets(solution, workspace, submission or [])
     if exercise is not None:
         _check_exercise(lab, exercise)
@@ -173,6 +188,40 @@ def grade(
             typer.echo(f"Report ({fmt}): {write_report(results, report, fmt)}")
         except ReportError as exc:
             _fail(str(exc))
+
+
+def _grade_batch(folder: Path, lab: str | None, jobs: int, report: Path, fmt: str,
+                 verbose: bool, **options) -> None:
+    """Every submission folder of ``folder`` in parallel; the report is rewritten after each."""
+    from shared.grading import batch
+    from shared.grading.report import ReportError, render
+
+    try:
+        folders = batch.submission_folders(folder)
+    except batch.BatchError as exc:
+        _fail(str(exc))
+    if fmt == "gradescope":
+        _fail("a Gradescope results.json holds one submission; use a .csv gradebook here.")
+    done: list = []
+    typer.echo(f"Grading {len(folders)} submission(s), {jobs} at a time; report: {report}")
+
+    def finished(label: str, results: list, seconds: float) -> None:
+        done.extend(results)
+        cells = "  ".join(f"{r.lab_id} {r.summary}" for r in results)
+        problems = sum(len(r.errors) for r in results)
+        typer.secho(f"{label}: {cells}  ({seconds:.1f} s)" + (f"  {problems} error(s)" if problems else ""),
+                    fg=typer.colors.RED if problems else None)
+        if verbose:
+            for result in results:
+                _print_result(result, verbose=False)
+        try:  # after every submission, so each finished one keeps its row whatever happens next
+            batch.write_atomic(report, render(sorted(done, key=lambda r: (r.submission, r.lab_id)), fmt))
+        except (ReportError, OSError) as exc:
+            _fail(f"cannot write the report {report}: {exc}")
+
+    labs = [_lab_id(lab)] if lab else None
+    batch.grade_submissions(folders, KIT_ROOT, batch.GradeOptions(labs=labs, **options), jobs, finished)
+    typer.echo(f"Report ({fmt}): {report}")
 
 
 def _check_exercise(lab: str | None, number: int) -> None:
