@@ -138,3 +138,67 @@ def _guess_model(deployment: str) -> str:
     """The longest known model name the deployment name starts with ('gpt-4o-mini-prod')."""
     matches = [m for m in KNOWN_MODELS if deployment.lower().startswith(m)]
     return max(matches, key=len) if matches else deployment
+
+
+# ---- Azure AI Vision (Image Analysis 4.0) ------------------------------------------------------
+#
+#     conn = vision_connection(load_settings())
+#     client = conn.client()                 # azure.ai.vision.imageanalysis.ImageAnalysisClient
+#     client.analyze(image_bytes, [VisualFeatures.READ])
+#
+# Mock mode starts the local emulator (``mocks.azure_vision``) and hands back its endpoint and
+# key. Cloud mode reads VISION_ENDPOINT and VISION_KEY; without a key it authenticates with
+# Entra ID (DefaultAzureCredential, scope ENTRA_SCOPE). azure-core refuses to send a bearer
+# token over plain http (ServiceRequestError "Bearer token authentication is not permitted for
+# non-TLS protected (non-https) URLs") unless each call passes enforce_https=False; the kit
+# never does that for you: Entra ID is for https endpoints, and mock mode always uses the key.
+
+
+@dataclass(frozen=True)
+class VisionConnection:
+    endpoint: str
+    api_key: Secret | None = field(repr=False)  # None: authenticate with Entra ID
+    emulated: bool
+
+    def _credential(self):
+        if self.api_key is not None:
+            from azure.core.credentials import AzureKeyCredential
+
+            return AzureKeyCredential(self.api_key.reveal())
+        from azure.identity import DefaultAzureCredential
+
+        return DefaultAzureCredential()
+
+    def client(self, **kwargs):
+        """A real ``ImageAnalysisClient`` (kwargs: retry_total, connection_timeout, ...)."""
+        from azure.ai.vision.imageanalysis import ImageAnalysisClient
+
+        return ImageAnalysisClient(self.endpoint, self._credential(), **kwargs)
+
+    def async_client(self, **kwargs):
+        """The ``aio`` client (with Entra ID: azure.identity.aio's credential)."""
+        from azure.ai.vision.imageanalysis.aio import ImageAnalysisClient
+
+        if self.api_key is None:
+            from azure.identity.aio import DefaultAzureCredential
+
+            return ImageAnalysisClient(self.endpoint, DefaultAzureCredential(), **kwargs)
+        return ImageAnalysisClient(self.endpoint, self._credential(), **kwargs)
+
+
+def vision_connection(settings: Settings) -> VisionConnection:
+    if settings.target == "mock":
+        from mocks.azure_vision.server import local_emulator
+
+        server = local_emulator()
+        return VisionConnection(endpoint=server.url, api_key=Secret(server.api_key), emulated=True)
+    endpoint = settings.get("VISION_ENDPOINT")
+    if not endpoint:
+        raise ConfigError(
+            "Target 'cloud' needs VISION_ENDPOINT (your AI Vision resource's endpoint, e.g. "
+            "https://NAME.cognitiveservices.azure.com). Set it in your shell or a .env file, and "
+            "VISION_KEY unless you sign in with Entra ID; or run with --target mock."
+        )
+    key = settings.get("VISION_KEY")
+    return VisionConnection(endpoint=str(endpoint), emulated=False,
+                            api_key=key if isinstance(key, Secret) else (Secret(key) if key else None))

@@ -157,6 +157,7 @@ def run(
 # Parts of the kit that add their own commands (module with register(app, serve_app)).
 PLUGINS = [
     "mocks.azure_openai.cli",
+    "mocks.azure_vision.cli",
     "mocks.vertex.cli",
     "shared.grading.cli",
     "shared.compare.cli",
