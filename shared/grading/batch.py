@@ -95,7 +95,7 @@ def submission_folders(folder: Path) -> list[Path]:
 # The instructor's kit, copied and checked
 
 
-def _kit_files(kit_root: Path) -> list[Path]:
+def kit_files(kit_root: Path) -> list[Path]:
     files = []
     for item in KIT_ITEMS:
         path = Path(kit_root) / item
@@ -107,18 +107,18 @@ def kit_manifest(kit_root: Path) -> dict[str, str]:
     """{path relative to the kit: SHA-256} of every file grading runs from."""
     kit_root = Path(kit_root)
     return {p.relative_to(kit_root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in _kit_files(kit_root)}
+            for p in kit_files(kit_root)}
 
 
 def snapshot_kit(kit_root: Path, dest: Path) -> Path:
-    for path in _kit_files(kit_root):
+    for path in kit_files(kit_root):
         target = dest / path.relative_to(kit_root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, target)
     return dest
 
 
-def changed_kit_files(before: dict[str, str], kit_copy: Path) -> list[str]:
+def changedkit_files(before: dict[str, str], kit_copy: Path) -> list[str]:
     """Files of the kit copy that were edited, deleted or added (caches left aside)."""
     try:
         after = kit_manifest(kit_copy)
@@ -265,7 +265,7 @@ def grade_submission(folder: Path, label: str, kit_root: Path,
         run = run_capped(cmd, cwd=kit_copy, env=_worker_env(work, kit_copy),
                          wall_clock=options.wall_clock + WORKER_GRACE)
         results = _load_results(out)
-        tampered = changed_kit_files(before, kit_copy)
+        tampered = changedkit_files(before, kit_copy)
     graded = {r.lab_id for r in results}
     why = "killed at the wall clock" if run.killed else f"exit code {run.returncode}"
     results += _failed(label, [lab for lab in lab_ids if lab not in graded],

@@ -236,12 +236,26 @@ def _check_exercise(lab: str | None, number: int) -> None:
 
 
 def release_command(
-    out: Path = typer.Option(..., "--out", help="Empty folder to write the student release to."),
+    out: Path = typer.Option(None, "--out", help="Empty folder to write the student release to."),
+    gradescope: Path = typer.Option(
+        None, "--gradescope", help="Write a Gradescope autograder bundle (a .zip) here."),
+    bundle_labs: list[str] = typer.Option(
+        None, "--lab", help="With --gradescope: grade only this lab (repeat for several)."),
+    bundle_exercise: int = typer.Option(
+        None, "--exercise", min=1, help="With --gradescope and one --lab: grade only this exercise."),
+    wheels: Path = typer.Option(
+        None, "--wheels", help="With --gradescope: a folder of wheels that setup.sh installs offline."),
 ) -> None:
-    """Write a student release: guides, starter code, visible tests and their checksums."""
+    """Write a student release (--out) and/or a Gradescope autograder bundle (--gradescope)."""
     from shared.grading.regions import SolutionMarkerError
     from shared.grading.release import ReleaseError, write_release
 
+    if out is None and gradescope is None:
+        _fail("pass --out DIR (the student release) and/or --gradescope OUT.zip (the autograder).")
+    if gradescope is not None:
+        _write_gradescope(gradescope, bundle_labs, bundle_exercise, wheels)
+    if out is None:
+        return
     try:
         summary = write_release(out, KIT_ROOT)
     except (ReleaseError, SolutionMarkerError) as exc:
@@ -251,6 +265,26 @@ def release_command(
     typer.echo(f"  visible test files: {summary.test_files} "
                f"(hidden files left out: {summary.hidden_files_left_out})")
     typer.echo("  checksums: tests/SHA256SUMS")
+
+
+def _write_gradescope(out: Path, labs: list[str] | None, exercise: int | None,
+                      wheels: Path | None) -> None:
+    from shared.grading.gradescope import BundleError, write_bundle
+
+    labs = [_lab_id(lab) for lab in labs or []]
+    if exercise is not None:
+        if len(labs) != 1:
+            _fail("--exercise needs exactly one --lab: an exercise number belongs to one lab.")
+        _check_exercise(labs[0], exercise)
+    try:
+        summary = write_bundle(out, KIT_ROOT, labs or None, exercise, wheels)
+    except BundleError as exc:
+        _fail(str(exc))
+    what = f", exercise {exercise}" if exercise else ""
+    typer.echo(f"Gradescope autograder written to {summary.out} ({summary.size / 1024:.0f} KB, "
+               f"{summary.files} files; labs: {', '.join(summary.labs)}{what}; hidden tests included)")
+    typer.echo("  upload it as the assignment's autograder (Ubuntu base image); students submit "
+               "the folder that holds labs/")
 
 
 def register(app: typer.Typer, serve_app: typer.Typer) -> None:

@@ -163,6 +163,9 @@ def write_release(out: Path, kit_root: Path) -> ReleaseSummary:
         (out / rel).write_bytes(data)
     (out / CHECKSUMS).parent.mkdir(parents=True, exist_ok=True)
     (out / CHECKSUMS).write_text(checksums_text(files), encoding="utf-8")
+    from shared.grading.classroom import add_to_release
+
+    add_to_release(out)  # GitHub Classroom grades the visible tests on every push
     all_tests = [p for p in iter_files(kit_root / "tests" / "labs")] if (
         kit_root / "tests" / "labs").is_dir() else []
     summary.test_files = len(files)
