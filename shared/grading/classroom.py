@@ -44,7 +44,7 @@ def workflow_text(lab_ids: list[str]) -> str:
     return f"""# GitHub Classroom autograding: grades the visible tests of every lab on each push and
 # reports the points to GitHub Classroom (labkit's shared/grading/classroom.py writes this file).
 name: Autograding Tests
-on:
+"on":
   - push
   - workflow_dispatch
   - repository_dispatch

@@ -24,7 +24,13 @@ from grading_helpers import KIT
 from typer.testing import CliRunner
 
 import shared.grading.cli as grading_cli
-from shared.grading.batch import GradeOptions, grade_submissions, snapshot_kit, submission_folders
+from shared.grading.batch import (
+    GradeOptions,
+    find_lab_root,
+    grade_submissions,
+    snapshot_kit,
+    submission_folders,
+)
 from shared.grading.runner import KIT_ROOT
 
 ECHO = "sample/echo"
@@ -206,3 +212,14 @@ def test_bad_submissions_folders_are_clear_errors(labkit, tmp_path):
                           (both, "leave out --solution")):
         assert result.exit_code == 2 and words in result.output, result.output
         assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_the_folder_holding_labs_is_found_where_uploads_put_it(tmp_path):
+    for rel in ("flat", "ws/workspace", "zipped/labkit-main", "zipped_ws/labkit-main/workspace"):
+        (tmp_path / rel / "labs").mkdir(parents=True)
+    assert find_lab_root(tmp_path / "flat") == tmp_path / "flat"
+    assert find_lab_root(tmp_path / "ws") == tmp_path / "ws/workspace"
+    assert find_lab_root(tmp_path / "zipped") == tmp_path / "zipped/labkit-main"
+    assert find_lab_root(tmp_path / "zipped_ws") == tmp_path / "zipped_ws/labkit-main/workspace"
+    (tmp_path / "none" / "src").mkdir(parents=True)
+    assert find_lab_root(tmp_path / "none") is None
