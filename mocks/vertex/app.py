@@ -21,6 +21,7 @@ URL. Control API (JSON in, JSON out):
 from __future__ import annotations
 
 import json
+import traceback
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,10 +29,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from mocks.vertex.exceptions import InvalidArgument, NotFound, VertexError
+from mocks.vertex.exceptions import Internal, InvalidArgument, NotFound, VertexError
 from mocks.vertex.models import VertexBackend
-from mocks.vertex.responses import VertexResponses
-from mocks.vertex.storage import storage_routes
+from mocks.vertex.responses import PREDICT_PAYLOAD_LIMIT, VertexResponses, check_names
+from mocks.vertex.storage import StorageError, storage_routes
 from mocks.vertex.urls import resolve
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -61,7 +62,11 @@ def create_app(backend: VertexBackend) -> Starlette:
             return err.response()
         name, version, params = found
         try:
-            body = await _json_body(request)
+            check_names(name, params)
+            raw = await request.body()
+            if name == "predict" and len(raw) > PREDICT_PAYLOAD_LIMIT:
+                raise InvalidArgument(f"Request payload size exceeds the limit: {PREDICT_PAYLOAD_LIMIT} bytes.")
+            body = _parse_json(raw)
             fault = backend.take_fault(name)
             if fault is not None:
                 raise fault
@@ -76,6 +81,11 @@ def create_app(backend: VertexBackend) -> Starlette:
         except VertexError as err:
             backend.log_request(name, request.method, path, err.http_status)
             return err.response()
+        except Exception as exc:  # a bug: answer like the service (500 INTERNAL) and keep it for tests
+            backend.crashes.append(traceback.format_exc())
+            err = Internal(f"Internal error encountered: {type(exc).__name__}.")
+            backend.log_request(name, request.method, path, err.http_status)
+            return err.response()
         backend.log_request(name, request.method, path, 200)
         return JSONResponse(result)
 
@@ -87,7 +97,7 @@ def create_app(backend: VertexBackend) -> Starlette:
         if request.method == "POST":
             try:
                 return JSONResponse(backend.set_config(**(await _json_body(request))))
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, VertexError) as exc:
                 return _control_error(str(exc))
         return JSONResponse(backend.config)
 
@@ -98,13 +108,13 @@ def create_app(backend: VertexBackend) -> Starlette:
 
     async def faults(request: Request) -> Response:
         if request.method == "POST":
-            body = await _json_body(request)
             try:
+                body = await _json_body(request)
                 fault = backend.add_fault(
                     body.get("method", "*"), body.get("status", 503), int(body.get("count", 1)),
                     body.get("message", ""),
                 )
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, AttributeError, VertexError) as exc:
                 return _control_error(str(exc))
             return JSONResponse(fault)
         if request.method == "DELETE":
@@ -141,20 +151,34 @@ def create_app(backend: VertexBackend) -> Starlette:
         Route("/_mock/jobs/{id}/logs", job_logs, methods=["GET"]),
         Route("/_mock/monitoring/{id}:run", run_monitoring, methods=["POST"]),
         Route("/_mock/health", health, methods=["GET"]),
-        *storage_routes(backend.storage),
+        *storage_routes(backend.storage, backend.crashes),
         Route("/{path:path}", vertex, methods=ALL_METHODS),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={404: not_routed, 405: not_routed})
+
+
+async def not_routed(request: Request, exc: Exception) -> Response:
+    """A path no route matches (e.g. one holding a line feed, which path patterns skip): answer
+    in the addressed API's error shape, not Starlette's plain text."""
+    path = request.url.path
+    if path.startswith(("/storage/", "/upload/", "/download/")):
+        return StorageError(404, f"Not Found: {request.method} {path[:200]!r}", "notFound").response()
+    return NotFound(f"The Vertex emulator does not implement {request.method} {path[:200]!r}.").response()
 
 
 async def _json_body(request: Request) -> dict:
-    raw = await request.body()
+    return _parse_json(await request.body())
+
+
+def _parse_json(raw: bytes) -> dict:
     if not raw:
         return {}
     try:
         body = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InvalidArgument(f"Invalid JSON payload received. {exc.msg} at position {exc.pos}.") from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise InvalidArgument(f"Invalid JSON payload received. {type(exc).__name__}.") from exc
     if not isinstance(body, dict):
         raise InvalidArgument("The request body must be a JSON object.")
     return body

@@ -11,6 +11,7 @@ which picks the exception class from the HTTP status and reads the google.rpc.St
     ├── ResourceExhausted   429 RESOURCE_EXHAUSTED  -> TooManyRequests (ResourceExhausted)
     ├── Unavailable         503 UNAVAILABLE         -> ServiceUnavailable
     ├── Internal            500 INTERNAL            -> InternalServerError
+    ├── DeadlineExceeded    504 DEADLINE_EXCEEDED   -> GatewayTimeout (in jobs' ``error``: code 4)
     └── Unauthenticated     401 UNAUTHENTICATED     -> Unauthorized
 """
 
@@ -113,6 +114,10 @@ class Unavailable(VertexError):
 
 class Internal(VertexError):
     status = "INTERNAL"
+
+
+class DeadlineExceeded(VertexError):
+    status = "DEADLINE_EXCEEDED"
 
 
 class Unauthenticated(VertexError):

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import random
+import signal
 import subprocess
 import sys
 import tarfile
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mocks.vertex.exceptions import InvalidArgument
-from mocks.vertex.storage import StorageBackend
+from mocks.vertex.storage import StorageBackend, StorageError
 
 LOG_TAIL_CHARS = 2000
 
@@ -45,6 +46,7 @@ class RunResult:
     returncode: int
     log_path: Path
     message: str = ""  # why it failed, for the job's error
+    timed_out: bool = False
 
     @property
     def ok(self) -> bool:
@@ -87,7 +89,10 @@ def package_roots(pool: dict, storage: StorageBackend, workdir: Path) -> list[st
     for index, uri in enumerate(uris):
         if not uri.startswith("gs://"):
             continue
-        path = storage.local_path(uri)
+        try:
+            path = storage.local_path(uri)
+        except StorageError as err:
+            raise InvalidArgument(f"packageUris: {uri[:100]!r} is not a valid path: {err.message}") from err
         if not path.is_file():
             continue  # not in the emulated bucket: run from the current environment
         if path.suffix == ".whl":
@@ -136,16 +141,21 @@ def run_pool(
     )
     full_env["PYTHONUNBUFFERED"] = "1"
     with log_path.open("wb") as log:
+        # A session of its own, so a timeout or cancel also stops what the trainer started.
         process = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=workdir
+            command, stdout=log, stderr=subprocess.STDOUT, env=full_env, cwd=workdir,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while process.poll() is None:
             if cancel.is_set() or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                why = "cancelled" if cancel.is_set() else f"timed out after {timeout:.0f} s"
-                return RunResult(-9, log_path, f"The replica {replica} was {why}.")
+                _kill_group(process)
+                if cancel.is_set():
+                    return RunResult(-9, log_path, f"The replica {replica} was cancelled.")
+                return RunResult(-9, log_path, (
+                    f"The job exceeded its maximum running time ({timeout:g} s, "
+                    "CustomJobSpec.scheduling.timeout) and was stopped."
+                ), timed_out=True)
             cancel.wait(0.05)
     if process.returncode == 0:
         return RunResult(0, log_path)
@@ -155,6 +165,14 @@ def run_pool(
         f"Last lines of its log:\n{tail}"
     )
     return RunResult(process.returncode, log_path, message)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def read_hypertune_metric(path: Path, metric_id: str) -> tuple[float, int] | None:

@@ -19,6 +19,7 @@ import json
 import re
 import threading
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,14 +28,16 @@ from pathlib import Path
 
 from mocks.vertex import jobs as joblib
 from mocks.vertex.exceptions import (
+    DeadlineExceeded,
     FailedPrecondition,
+    Internal,
     InvalidArgument,
     NotFound,
     VertexError,
     error_for_status,
     status_for_http,
 )
-from mocks.vertex.storage import StorageBackend
+from mocks.vertex.storage import StorageBackend, StorageError
 
 # google.cloud.aiplatform.v1.JobState
 JOB_QUEUED, JOB_PENDING, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED = 1, 2, 3, 4, 5
@@ -142,6 +145,7 @@ class VertexBackend:
         self.data_dir = Path(data_dir)
         self.storage = StorageBackend(self.data_dir / "storage")
         self.storage_host: str | None = None  # the server's URL, for trainers' env
+        self.crashes: list[str] = []  # tracebacks of unexpected errors, re-raised in tests
         self._lock = threading.RLock()
         self.reset()
 
@@ -172,6 +176,10 @@ class VertexBackend:
         unknown = set(values) - {"state_rule", "job_timeout"}
         if unknown:
             raise ValueError(f"Unknown config keys {sorted(unknown)}; known: state_rule, job_timeout.")
+        if "job_timeout" in values:
+            timeout = values["job_timeout"]
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+                raise ValueError(f"job_timeout must be a positive number of seconds, got {timeout!r}.")
         with self._lock:
             self.config.update(values)
             return dict(self.config)
@@ -263,6 +271,9 @@ class VertexBackend:
                 op.response = op.effect()
             except VertexError as err:
                 op.error = err.rpc_status()
+            except Exception as exc:  # a bug: fail this operation only, never every later request
+                self.crashes.append(traceback.format_exc())
+                op.error = Internal(f"Internal error: {type(exc).__name__}: {exc}"[:500]).rpc_status()
             op.done, op.updated = True, time.time()
 
     def get_operation(self, name: str) -> dict:
@@ -303,7 +314,7 @@ class VertexBackend:
 
     def _versions(self, parent: str, model_id: str) -> dict[str, dict]:
         versions = self.models.get(model_id)
-        if not versions:
+        if not versions or not _under(next(iter(versions.values())), parent):
             raise NotFound(f"Model {parent}/models/{model_id} not found.")
         return versions
 
@@ -321,6 +332,9 @@ class VertexBackend:
         model = dict(body.get("model") or {})
         if not model.get("displayName"):
             raise InvalidArgument("model.displayName is required.")
+        artifact = model.get("artifactUri")
+        if artifact:
+            self.gs_path(artifact)  # a URI no object can be under is refused at once
         parent_model = body.get("parentModel")
         if parent_model:
             model_id = parent_model.rsplit("/", 1)[-1]
@@ -331,10 +345,32 @@ class VertexBackend:
                 raise error_for_status("ALREADY_EXISTS", f"Model {parent}/models/{model_id} already exists.")
 
         def effect() -> dict:
+            if artifact:
+                self._check_model_directory(artifact)
             resource = self._add_model_version(parent, model_id, model)
             return {"model": f"{parent}/models/{model_id}", "modelVersionId": resource["versionId"]}
 
         return self.start_operation(parent, version, "UploadModelOperationMetadata", "UploadModelResponse", effect)
+
+    def gs_path(self, uri: str, field: str = "artifactUri") -> Path:
+        """The emulated bucket's file or folder for a gs:// URI named in a request's ``field``."""
+        if not isinstance(uri, str) or not uri.startswith("gs://"):
+            raise InvalidArgument(f"{field} must be a gs://bucket/path URI, got {str(uri)[:100]!r}.")
+        try:
+            return self.storage.local_path(uri)
+        except StorageError as err:
+            raise InvalidArgument(f"{field} {uri[:100]!r} is not a valid Cloud Storage path: {err.message}") from err
+
+    def _check_model_directory(self, uri: str) -> None:
+        """Vertex checks a prebuilt container's model directory at upload; so do we."""
+        from mocks.vertex.serving import servable
+
+        if not servable(self.gs_path(uri)):
+            raise InvalidArgument(
+                f"Model directory {uri} is expected to contain exactly one of: "
+                "[saved_model.pb, saved_model.pbtxt] (the emulator also serves a .keras file). "
+                "Check that the training job wrote its model to AIP_MODEL_DIR and that the URI is right."
+            )
 
     def _add_model_version(self, parent: str, model_id: str, model: dict) -> dict:
         with self._lock:
@@ -372,7 +408,10 @@ class VertexBackend:
                     other["versionAliases"].remove(alias)
 
     def list_models(self, parent: str, filter_: str = "") -> list[dict]:
-        models = [self.get_model(parent, model_id) for model_id in self.models]
+        models = [
+            self.get_model(parent, model_id) for model_id, versions in list(self.models.items())
+            if versions and _under(next(iter(versions.values())), parent)
+        ]
         return [m for m in models if matches_filter(m, filter_)]
 
     def list_model_versions(self, parent: str, model_ref: str) -> list[dict]:
@@ -434,7 +473,7 @@ class VertexBackend:
     # endpoints -----------------------------------------------------------------------------
     def _endpoint(self, parent: str, endpoint_id: str) -> Endpoint:
         endpoint = self.endpoints.get(endpoint_id)
-        if endpoint is None:
+        if endpoint is None or not _under(endpoint.resource, parent):
             raise NotFound(f"Endpoint {parent}/endpoints/{endpoint_id} not found.")
         return endpoint
 
@@ -462,7 +501,10 @@ class VertexBackend:
         return self._endpoint(parent, endpoint_id).resource
 
     def list_endpoints(self, parent: str, filter_: str = "") -> list[dict]:
-        return [e.resource for e in self.endpoints.values() if matches_filter(e.resource, filter_)]
+        return [
+            e.resource for e in list(self.endpoints.values())
+            if _under(e.resource, parent) and matches_filter(e.resource, filter_)
+        ]
 
     def delete_endpoint(self, parent: str, version: str, endpoint_id: str) -> dict:
         endpoint = self._endpoint(parent, endpoint_id)
@@ -495,7 +537,16 @@ class VertexBackend:
         split = body.get("trafficSplit") or {}
 
         def effect() -> dict:
-            served = load_served_model(self.storage.local_path(artifact))
+            try:
+                served = load_served_model(self.gs_path(artifact))
+            except VertexError:
+                raise
+            except Exception as exc:  # TensorFlow/Keras could not load it: the server never starts
+                raise FailedPrecondition(
+                    "Model server never became ready. Please validate that your model file or "
+                    f"container configuration are valid. Model server log: {type(exc).__name__}: "
+                    f"{str(exc)[:300]}"
+                ) from exc
             deployed_id = deployed.get("id") or self.new_id()
             record = {
                 **deployed, "id": deployed_id, "model": model["name"],
@@ -601,7 +652,7 @@ class VertexBackend:
     # jobs ----------------------------------------------------------------------------------
     def _job(self, kind: str, parent: str, job_id: str) -> Job:
         job = self.jobs.get(job_id)
-        if job is None or job.kind != kind:
+        if job is None or job.kind != kind or not _under(job.resource, parent):
             raise NotFound(f"{parent}/{kind}/{job_id} not found.")
         return job
 
@@ -646,12 +697,19 @@ class VertexBackend:
         return self._job(kind, parent, job_id).resource
 
     def list_jobs(self, kind: str, parent: str, filter_: str = "") -> list[dict]:
-        return [j.resource for j in self.jobs.values() if j.kind == kind and matches_filter(j.resource, filter_)]
+        return [
+            j.resource for j in list(self.jobs.values())
+            if j.kind == kind and _under(j.resource, parent) and matches_filter(j.resource, filter_)
+        ]
 
     def cancel_job(self, kind: str, parent: str, job_id: str) -> None:
         job = self._job(kind, parent, job_id)
         if job.resource["state"] in JOB_DONE:
-            raise FailedPrecondition(f"{job.resource['name']} has already finished; it cannot be cancelled.")
+            state = {JOB_SUCCEEDED: "SUCCEEDED", JOB_FAILED: "FAILED", JOB_CANCELLED: "CANCELLED"}
+            raise FailedPrecondition(
+                f"Cannot cancel {job.resource['name']}: it is already in a terminal state "
+                f"(JOB_STATE_{state[job.resource['state']]})."
+            )
         job.cancel.set()
         with self._lock:
             job.final = {
@@ -736,6 +794,8 @@ class VertexBackend:
         )
         if result.ok:
             return {"state": JOB_SUCCEEDED}
+        if result.timed_out:
+            return {"state": JOB_FAILED, "error": DeadlineExceeded(result.message).rpc_status()}
         return {"state": JOB_FAILED, "error": {"code": 3, "message": result.message}}
 
     def _run_tuning(self, job: Job) -> dict:
@@ -811,6 +871,11 @@ class VertexBackend:
             raise NotFound(f"Job {job_id} not found.")
         logs = sorted(job.workdir.rglob("log.txt")) if job.workdir.exists() else []
         return "".join(f"==> {p.relative_to(job.workdir)} <==\n{p.read_text(errors='replace')}" for p in logs)
+
+
+def _under(resource: dict, parent: str) -> bool:
+    """Resources live under one project and location: another parent does not see them."""
+    return resource.get("name", "").startswith(parent + "/")
 
 
 def _trial_value(trial: dict, metric_id: str) -> float | None:

@@ -200,7 +200,7 @@ class MonitoringResponses:
                 "The emulator reads training baselines from gs:// files only "
                 "(trainingDataset.gcsSource.uris); BigQuery sources are not emulated."
             )
-        path = self.backend.storage.local_path(uris[0])
+        path = self.backend.gs_path(uris[0], "trainingDataset.gcsSource.uris")
         if not path.is_file():
             raise FailedPrecondition(f"Training baseline {uris[0]} does not exist in the emulated bucket.")
         text = path.read_text()

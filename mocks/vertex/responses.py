@@ -6,10 +6,51 @@ parsed JSON body, the query parameters and the API version (``v1`` or ``v1beta1`
 
 from __future__ import annotations
 
+import re
+
 from mocks.vertex.exceptions import InvalidArgument
 from mocks.vertex.models import VertexBackend
 
 DEFAULT_PAGE_SIZE = 100
+PREDICT_PAYLOAD_LIMIT = 1_572_864  # Vertex online prediction refuses request bodies over 1.5 MB
+
+# What well-formed names look like; a malformed one is INVALID_ARGUMENT (AIP-193), not NOT_FOUND.
+PROJECT = re.compile(r"[a-z][a-z0-9-]{4,28}[a-z0-9]|[0-9]{1,19}")
+LOCATION = re.compile(r"[a-z][a-z0-9-]{0,62}")
+NUMERIC_ID = (re.compile(r"[0-9]{1,19}"), "a number of at most 19 digits")
+MODEL_ID = (
+    re.compile(r"[a-z0-9][a-z0-9_-]{0,62}(@[a-zA-Z0-9-]{1,128})?"),
+    "1-63 lowercase letters, digits, '-' or '_', optionally followed by @version or @alias",
+)
+ENDPOINT_ID = (re.compile(r"[0-9]{1,19}|[a-z][a-z0-9-]{0,62}"), "a number, or 1-63 lowercase letters, digits or '-'")
+ID_RULES = {
+    **dict.fromkeys(
+        ["list_model_versions", "merge_version_aliases", "delete_model_version", "get_model",
+         "update_model", "delete_model"], MODEL_ID),
+    **dict.fromkeys(
+        ["deploy_model", "undeploy_model", "predict", "get_endpoint", "update_endpoint",
+         "delete_endpoint"], ENDPOINT_ID),
+}
+
+
+def check_names(handler: str, params: dict) -> None:
+    """Refuse a malformed project, location or resource id in the request path."""
+    name = params.get("name") or params.get("parent") or ""
+    parts = name.split("/")
+    if len(parts) < 4 or parts[2] != "locations" or parts[0] != "projects":
+        raise InvalidArgument(f"Invalid resource name {name[:100]!r}: expected projects/PROJECT/locations/LOCATION/...")
+    if not PROJECT.fullmatch(parts[1]):
+        raise InvalidArgument(f"Invalid resource name {name[:100]!r}: {parts[1][:64]!r} is not a project id or number.")
+    if not LOCATION.fullmatch(parts[3]):
+        raise InvalidArgument(f"Invalid resource name {name[:100]!r}: {parts[3][:64]!r} is not a location.")
+    if "name" in params and "/operations/" in name:
+        resource_id, (pattern, rule) = name.rsplit("/", 1)[1], NUMERIC_ID
+    elif "id" in params:
+        resource_id, (pattern, rule) = params["id"], ID_RULES.get(handler, NUMERIC_ID)
+    else:
+        return
+    if not pattern.fullmatch(resource_id):
+        raise InvalidArgument(f"Invalid resource id {resource_id[:100]!r}: an id here is {rule}.")
 
 
 def paginate(items: list[dict], key: str, query: dict) -> dict:
@@ -17,8 +58,12 @@ def paginate(items: list[dict], key: str, query: dict) -> dict:
     try:
         size = int(query.get("pageSize") or DEFAULT_PAGE_SIZE)
         start = int(query.get("pageToken") or 0)
+        if size < 0 or start < 0:
+            raise ValueError(size)
     except ValueError as exc:
-        raise InvalidArgument("pageSize must be an integer and pageToken one the service returned.") from exc
+        raise InvalidArgument(
+            "pageSize must be a non-negative integer and pageToken one the service returned."
+        ) from exc
     page = items[start : start + size]
     body: dict = {key: page} if page else {}
     if start + size < len(items):

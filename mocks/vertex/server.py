@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from mocks._server import ProcessWide, ThreadedServer
+from mocks._server import ProcessWide, ServerError, ThreadedServer
 
 PROJECT = "labkit-local"
 LOCATION = "us-central1"
@@ -50,7 +50,13 @@ class VertexServer:
         self.backend.reset()
 
     def check_errors(self) -> None:
+        """Raise the first crash since the last check: in the server, or an unexpected error the
+        emulator answered as 500 INTERNAL (so the client saw the service's error shape)."""
         self.server.check_errors()
+        crashes = self.backend.crashes
+        if crashes:
+            first, crashes[:] = crashes[0], []
+            raise ServerError(f"The emulator crashed while handling a request:\n{first}")
 
     def serve_forever(self) -> None:
         self.backend.storage_host = f"http://{self.server.host}:{self.server.port}"

@@ -27,6 +27,15 @@ class ServedModel:
         raise NotImplementedError
 
 
+def servable(folder: Path) -> bool:
+    """Whether ``folder`` holds something ``load_served_model`` would try to load."""
+    if folder.is_file():
+        return folder.suffix == ".keras"
+    return folder.is_dir() and (
+        (folder / "saved_model.pb").is_file() or any(p.is_file() for p in folder.glob("*.keras"))
+    )
+
+
 def load_served_model(folder: Path) -> ServedModel:
     """Load what is under ``folder``; FAILED_PRECONDITION when nothing servable is there."""
     if folder.is_file() and folder.suffix == ".keras":
@@ -110,7 +119,7 @@ class SavedModel(ServedModel):
             feeds[name] = tf.constant(array, dtype=spec.dtype)
         try:
             outputs = self._fn(**feeds)
-        except (tf.errors.InvalidArgumentError, ValueError, TypeError) as exc:
+        except (tf.errors.OpError, ValueError, TypeError) as exc:
             raise InvalidArgument(f"The model rejected the instances: {str(exc)[:300]}") from exc
         return _rows(outputs)
 

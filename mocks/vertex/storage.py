@@ -30,8 +30,10 @@ import email.parser
 import email.policy
 import hashlib
 import json
+import re
 import shutil
 import threading
+import traceback
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +44,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 DIR_MARKER = ".labkit-folder-marker"  # stands for an object named "prefix/" on disk
+MAX_NAME_BYTES = 1024  # Cloud Storage's limit on an object name, UTF-8 encoded
+MAX_SEGMENT_BYTES = 255  # a file name on Linux/macOS: the emulator's own limit per "/" part
+# Bucket names: 3-63 lowercase letters, digits, dashes, underscores and dots, starting and
+# ending with a letter or digit (https://cloud.google.com/storage/docs/buckets#naming).
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]")
 
 
 class StorageError(Exception):
@@ -68,6 +75,48 @@ def not_found(what: str) -> StorageError:
 
 def bad_request(what: str) -> StorageError:
     return StorageError(400, what, "invalid")
+
+
+def parse_error(what: str) -> StorageError:
+    return StorageError(400, f"Parse Error: {what}", "parseError")
+
+
+def gcs_name_error(name: str) -> str | None:
+    """Why Cloud Storage itself refuses this object name, or None when it accepts it."""
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size == 0:
+        return "Object name is required."
+    if size > MAX_NAME_BYTES:
+        return (f"The maximum object length is {MAX_NAME_BYTES} characters, but got a name with "
+                f"{size} characters: '{name[:64]}...'")
+    if "\r" in name or "\n" in name:
+        return f"Object name {name[:64]!r} contains a carriage return or line feed; Cloud Storage refuses those."
+    if name in (".", "..") or name.startswith(".well-known/acme-challenge/"):
+        return f"Invalid object name: {name!r}"
+    return None
+
+
+def file_name_error(name: str) -> str | None:
+    """Why this emulator cannot keep a name Cloud Storage accepts as a file under its root.
+
+    Objects are files here, so a name must be a relative path that stays inside the bucket
+    folder: no empty, "." or ".." parts, no leading "/", no NUL, no part over 255 bytes.
+    """
+    parts = name.split("/")
+    body = parts[:-1] if name.endswith("/") else parts  # "prefix/" is a folder placeholder
+    bad = (
+        "\x00" in name
+        or any(p in ("", ".", "..") for p in body)
+        or parts[-1] == DIR_MARKER
+        or any(len(p.encode("utf-8", "surrogatepass")) > MAX_SEGMENT_BYTES for p in parts)
+    )
+    if not bad:
+        return None
+    return (
+        f"The Cloud Storage emulator keeps objects as files and cannot store {name[:64]!r}: "
+        "names must be relative paths without empty, '.' or '..' parts, NUL bytes or parts "
+        f"longer than {MAX_SEGMENT_BYTES} bytes."
+    )
 
 
 def _crc32c_b64(data: bytes) -> str:
@@ -100,26 +149,48 @@ class StorageBackend:
 
     # paths ---------------------------------------------------------------------------------
     def bucket_path(self, bucket: str) -> Path:
-        if not bucket or "/" in bucket or bucket in (".", "..") or bucket.startswith("."):
-            raise bad_request(f"Invalid bucket name: '{bucket}'")
+        if not BUCKET_NAME.fullmatch(bucket or "") or ".." in bucket:
+            raise bad_request(f"Invalid bucket name: '{bucket[:64]}'")
         return self.root / bucket
 
-    def object_path(self, bucket: str, name: str) -> Path:
-        parts = name.split("/")
-        if not name or any(p in (".", "..") for p in parts) or name.startswith("/"):
-            raise bad_request(f"Invalid object name: '{name}'")
-        if parts[-1] == DIR_MARKER:
-            raise bad_request(f"Object names ending in {DIR_MARKER} are reserved by the emulator.")
-        path = self.bucket_path(bucket).joinpath(*[p for p in parts if p])
+    def object_path(self, bucket: str, name: str, writing: bool = True) -> Path:
+        """The file behind an object. A name no file can hold is a 400 when writing and a 404
+        when reading (no such object can exist); either way no path outside the root is made."""
+        why = gcs_name_error(name)
+        if why:
+            raise bad_request(why)
+        why = file_name_error(name)
+        if why:
+            raise bad_request(why) if writing else not_found(f"No such object: {bucket}/{name[:64]}")
+        path = self.bucket_path(bucket).joinpath(*name.rstrip("/").split("/"))
         if name.endswith("/"):
             path = path / DIR_MARKER
+        self._inside(path)
         return path
 
+    def _inside(self, path: Path) -> None:
+        # Defence in depth: whatever the checks above missed, never touch a path outside root.
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise bad_request(f"Invalid object path: {path.name[:64]!r}")
+
     def local_path(self, gs_uri: str) -> Path:
-        """The folder or file behind a gs://bucket/prefix URI (it may not exist)."""
-        bucket, _, name = split_gs_uri(gs_uri)
+        """The folder or file behind a gs://bucket/prefix URI (it may not exist).
+
+        Raises StorageError (400) for a URI no object could be under, e.g. with '..' parts."""
+        try:
+            bucket, _, name = split_gs_uri(gs_uri)
+        except ValueError as exc:
+            raise bad_request(str(exc)) from exc
         base = self.bucket_path(bucket)
-        return base.joinpath(*[p for p in name.split("/") if p]) if name else base
+        if not name.strip("/"):
+            return base
+        name = name.rstrip("/")
+        why = gcs_name_error(name) or file_name_error(name)
+        if why:
+            raise bad_request(why)
+        path = base.joinpath(*name.split("/"))
+        self._inside(path)
+        return path
 
     # buckets -------------------------------------------------------------------------------
     def bucket_resource(self, bucket: str) -> dict:
@@ -195,7 +266,7 @@ class StorageBackend:
     def _existing(self, bucket: str, name: str) -> Path:
         if not self.bucket_path(bucket).is_dir():
             raise not_found(f"The specified bucket does not exist: {bucket}")
-        path = self.object_path(bucket, name)
+        path = self.object_path(bucket, name, writing=False)
         if not path.is_file():
             raise not_found(f"No such object: {bucket}/{name}")
         return path
@@ -244,8 +315,12 @@ class StorageBackend:
         top = self.bucket_path(bucket)
         if not top.is_dir():
             raise not_found(f"The specified bucket does not exist: {bucket}")
-        # Walk only the folder the prefix points into, not the whole bucket.
-        start = top.joinpath(*[p for p in prefix.split("/")[:-1] if p])
+        # Walk only the folder the prefix points into, not the whole bucket. A prefix whose
+        # folder part no stored name can have ('..', NUL, empty parts) matches nothing.
+        folder = prefix.rsplit("/", 1)[0] if "/" in prefix else ""
+        if folder and (file_name_error(folder) or gcs_name_error(folder)):
+            return []
+        start = top.joinpath(*folder.split("/")) if folder else top
         names = []
         if start.is_dir():
             for path in start.rglob("*"):
@@ -340,8 +415,34 @@ def _parse_content_range(header: str, length: int) -> tuple[int | None, int | No
     if unit != "bytes" or "/" not in spec:
         raise bad_request(f"Malformed Content-Range header: {header!r}")
     span, _, total = spec.partition("/")
-    start = None if span == "*" else int(span.split("-")[0])
-    return start, None if total == "*" else int(total)
+    try:
+        start = None if span == "*" else int(span.split("-")[0])
+        return start, None if total == "*" else int(total)
+    except ValueError as exc:
+        raise bad_request(f"Malformed Content-Range header: {header!r}") from exc
+
+
+def _json_object(raw: bytes) -> dict:
+    """A JSON request body as a dict; Cloud Storage's 400 parseError otherwise."""
+    if not raw:
+        return {}
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise parse_error(str(exc)[:200]) from exc
+    if not isinstance(body, dict):
+        raise parse_error("the request body must be a JSON object")
+    return body
+
+
+def _int_param(query, name: str, default: int) -> int:
+    try:
+        value = int(query.get(name, default))
+    except ValueError as exc:
+        raise bad_request(f"Invalid value for {name}: {query.get(name)!r}") from exc
+    if value < 0:
+        raise bad_request(f"Invalid value for {name}: {value}")
+    return value
 
 
 def _parse_multipart(body: bytes, content_type: str) -> tuple[dict, bytes, str | None]:
@@ -351,11 +452,23 @@ def _parse_multipart(body: bytes, content_type: str) -> tuple[dict, bytes, str |
     parts = list(message.iter_parts()) if message.is_multipart() else []
     if len(parts) != 2:
         raise bad_request("A multipart upload needs two parts: JSON metadata, then the media.")
-    metadata = json.loads(parts[0].get_payload(decode=True) or b"{}")
+    metadata = _json_object(parts[0].get_payload(decode=True) or b"{}")
     return metadata, parts[1].get_payload(decode=True) or b"", parts[1].get_content_type()
 
 
 # HTTP -----------------------------------------------------------------------------------------
+def _byte_range(header: str) -> tuple[int | None, int | None]:
+    """'bytes=5-9' -> (5, 9), 'bytes=5-' -> (5, None), 'bytes=-3' -> (None, 3). A header that
+    does not parse is ignored, as HTTP says (RFC 9110 14.2): the whole object is sent."""
+    unit, _, spec = header.partition("=")
+    first, dash, last = spec.partition("-")
+    if unit.strip() != "bytes" or not dash or not (first.isdigit() or last.isdigit()):
+        return None, None
+    if (first and not first.isdigit()) or (last and not last.isdigit()):
+        return None, None
+    return (int(first) if first else None), (int(last) if last else None)
+
+
 def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}"
 
@@ -376,8 +489,11 @@ def _extra(response: Response) -> dict:
     return {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
 
 
-def storage_routes(backend: StorageBackend) -> list[Route]:
-    """Starlette routes for the Cloud Storage JSON API, bound to ``backend``."""
+def storage_routes(backend: StorageBackend, crashes: list[str] | None = None) -> list[Route]:
+    """Starlette routes for the Cloud Storage JSON API, bound to ``backend``.
+
+    An unexpected exception answers 500 in the API's error shape (the client sees a normal
+    InternalServerError) and its traceback goes to ``crashes`` so tests still fail on it."""
 
     def handle(fn):
         async def endpoint(request: Request) -> Response:
@@ -385,6 +501,10 @@ def storage_routes(backend: StorageBackend) -> list[Route]:
                 response = await fn(request)
             except StorageError as err:
                 return err.response()
+            except Exception:
+                if crashes is not None:
+                    crashes.append(traceback.format_exc())
+                return StorageError(500, "Internal error in the Cloud Storage emulator.", "backendError").response()
             if isinstance(response, JSONResponse):
                 # The client follows mediaLink as is: it must carry this server's address.
                 body = _absolute_links(json.loads(response.body), _base_url(request))
@@ -395,8 +515,8 @@ def storage_routes(backend: StorageBackend) -> list[Route]:
 
     async def buckets(request: Request) -> Response:
         if request.method == "POST":
-            body = await request.json()
-            return JSONResponse(backend.create_bucket(body.get("name", "")))
+            body = _json_object(await request.body())
+            return JSONResponse(backend.create_bucket(str(body.get("name", ""))))
         return JSONResponse({"kind": "storage#buckets", "items": backend.list_buckets()})
 
     async def bucket(request: Request) -> Response:
@@ -413,7 +533,7 @@ def storage_routes(backend: StorageBackend) -> list[Route]:
                 request.path_params["bucket"],
                 prefix=q.get("prefix", ""),
                 delimiter=q.get("delimiter", ""),
-                max_results=int(q.get("maxResults", 1000)),
+                max_results=_int_param(q, "maxResults", 1000) or 1000,
                 page_token=q.get("pageToken", ""),
                 start_offset=q.get("startOffset", ""),
                 end_offset=q.get("endOffset", ""),
@@ -439,11 +559,14 @@ def storage_routes(backend: StorageBackend) -> list[Route]:
             "accept-ranges": "bytes",
         }
         status = 200
-        ranged = request.headers.get("range", "")
-        if ranged.startswith("bytes="):
-            first, _, last = ranged[6:].partition("-")
-            start = int(first or 0)
-            end = min(int(last), len(data) - 1) if last else len(data) - 1
+        first, last = _byte_range(request.headers.get("range", ""))
+        if first is not None or last is not None:
+            if first is None:  # "bytes=-N": the last N bytes
+                start, end = max(0, len(data) - last), len(data) - 1
+            else:
+                start, end = first, min(last, len(data) - 1) if last is not None else len(data) - 1
+            if start >= len(data) or start > end:
+                raise StorageError(416, "Request range not satisfiable", "requestedRangeNotSatisfiable")
             headers["content-range"] = f"bytes {start}-{end}/{len(data)}"
             data, status = data[start : end + 1], 206
             headers.pop("x-goog-hash")  # a partial body cannot match the whole object's hash
@@ -473,13 +596,12 @@ def storage_routes(backend: StorageBackend) -> list[Route]:
             metadata, media, media_type = _parse_multipart(
                 await request.body(), request.headers.get("content-type", "")
             )
-            name = metadata.get("name") or q.get("name", "")
+            name = str(metadata.get("name") or q.get("name", ""))
             content_type = metadata.get("contentType") or media_type
             return JSONResponse(backend.write_object(bucket_name, name, media, content_type))
         if kind == "resumable":
-            raw = await request.body()
-            metadata = json.loads(raw) if raw else {}
-            name = metadata.get("name") or q.get("name", "")
+            metadata = _json_object(await request.body())
+            name = str(metadata.get("name") or q.get("name", ""))
             content_type = metadata.get("contentType") or request.headers.get("x-upload-content-type")
             upload_id = backend.start_upload(bucket_name, name, content_type)
             location = (

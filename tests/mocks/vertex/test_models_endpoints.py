@@ -85,13 +85,14 @@ def test_a_deployed_model_cannot_be_deleted(model):
         endpoint._sync_gca_resource()  # Endpoint(name) itself does not call the service
 
 
-def test_deploying_a_model_without_artefacts_fails_the_operation(vertex):
-    empty = aiplatform.Model.upload(
-        display_name="empty", artifact_uri="gs://labkit-staging/nothing-here",
-        serving_container_image_uri=SERVING_IMAGE,
-    )
+def test_deploying_a_model_whose_artefacts_were_deleted_fails_the_operation(model):
+    """Upload checks the model directory (test_robustness.py); deleting it afterwards fails deploy."""
+    from shared.gcp import storage_client
+
+    for blob in storage_client().list_blobs("labkit-staging", prefix="models/tiny/"):
+        blob.delete()
     endpoint = aiplatform.Endpoint.create(display_name="e")
-    with pytest.raises(exceptions.GoogleAPICallError, match="does not exist"):
-        endpoint.deploy(empty, machine_type="n1-standard-2")
+    with pytest.raises(exceptions.FailedPrecondition, match="does not exist"):
+        endpoint.deploy(model, machine_type="n1-standard-2")
 
 
