@@ -1,0 +1,237 @@
+"""Support-ticket attachments: a deterministic image dataset, its splits and a drifting stream.
+
+Both image labs stand on it: the Azure lab reads the text (OCR) and says what each attachment
+is; the GCP lab trains a small CNN to say what it is from the pixels. The same seed gives
+byte-identical images. Every item has its own random generator (seeded by seed, split and
+index), so ``generate(50)`` is the first 50 items of ``generate(500)``, and splits never share
+an item.
+
+Types (``TYPES``) and the key fields each draws (``fields``; a field is present only when its
+value is drawn in the image, always as one of ``lines``):
+    error_screenshot  error_code, product       a dialog over an app, or a browser error page
+    invoice           invoice_number, amount, product   an A4 invoice or a till receipt
+    damaged_device    product (when a sticker is on it)  a phone, laptop or router photo
+    shipping_label    tracking_number           a label with barcode on cardboard
+    config_screen     product                   a settings window: sidebar, switches
+
+API:
+    generate(n, seed=0, split="train") -> list[Attachment]
+    stream(scenario, windows=8, per_window=50, drift_start=2, seed=0) -> list[list[Attachment]]
+    write_folder(attachments, folder) -> Path           images + labels.jsonl
+    write_dataset(out_dir, seed=0, ...) -> {name: (folder, count)}
+    read_labels(folder) -> list[dict]
+    ``labkit data attachments --out DIR`` writes the whole dataset (see shared/datasets/README.md).
+
+An :class:`Attachment` has ``id``, ``type``, ``fields``, ``lines`` (every text line drawn, for
+OCR accuracy), ``language``, ``nuisances`` (what was done to it: ``scale``, ``jpeg_quality``,
+``rotation``, ``blur``, ``phone_photo``, ``dark_mode``), ``data`` (the file's bytes),
+``format`` (``png`` or ``jpeg``), ``image`` (decoded PIL image) and, in the stream,
+``scenario`` and ``window``. ``nuisances`` is for analysis: a model must not read it.
+
+Nuisances of the training data: 15% of screens in dark mode; phone photos of 10% of screens,
+12% of invoices and 15% of labels; scans rotated up to 3 degrees; devices always photographed
+(blur, noise); everything rescaled to 60-100%; photos always JPEG, the rest half the time.
+2% of type labels are wrong (``LABEL_NOISE``), as in a real queue: type accuracy cannot exceed
+about 98%. Fields always describe what is drawn.
+
+Drift scenarios of the stream (from window ``drift_start`` on; earlier windows look like the
+training data): ``none``; ``dark_mode`` (85% of screens dark); ``phone_photos`` (75% of screens
+photographed off a monitor); ``new_invoice_layout`` (85% of invoices in a landscape layout with
+other wording, never seen in training); ``new_language`` (60% of attachments in German or Spanish,
+amounts as ``1234,56 €``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import random
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from shared.datasets import attachments_nuisances as nuisance
+from shared.datasets.attachments_draw import DRAWERS, WORDS, Style
+
+TYPES = tuple(DRAWERS)
+FIELD_NAMES = ("error_code", "invoice_number", "amount", "tracking_number", "product")
+SCREENS = ("error_screenshot", "config_screen")
+SCENARIOS = ("none", "dark_mode", "phone_photos", "new_invoice_layout", "new_language")
+SPLITS = ("train", "validation", "test")
+SPLIT_SIZES = {"train": 2000, "validation": 500, "test": 1000}
+WINDOWS, WINDOW_SIZE, DRIFT_START = 8, 50, 2
+LABEL_NOISE = 0.02
+LABELS_FILE = "labels.jsonl"
+
+TYPE_PRIOR = {"error_screenshot": 0.3, "invoice": 0.24, "config_screen": 0.18, "damaged_device": 0.16,
+              "shipping_label": 0.12}
+PHONE_PHOTO = {"error_screenshot": 0.1, "config_screen": 0.1, "invoice": 0.12, "shipping_label": 0.15,
+               "damaged_device": 0.0}  # devices are always photos: see _finish
+DARK_MODE, RECEIPT, SCAN_ROTATION = 0.15, 0.3, 0.6
+# What each drift scenario changes, from its first drifted window on.
+DRIFT_DARK, DRIFT_PHONE, DRIFT_LAYOUT, DRIFT_LANGUAGE = 0.85, 0.75, 0.85, 0.6
+
+
+@dataclass
+class Attachment:
+    id: str
+    type: str
+    fields: dict[str, str]
+    lines: list[str]
+    language: str
+    nuisances: dict[str, float | int | bool]
+    data: bytes = field(repr=False)
+    format: str  # png or jpeg
+    split: str = ""
+    scenario: str | None = None
+    window: int | None = None
+
+    @property
+    def image(self) -> Image.Image:
+        """The pixels exactly as stored in the file (JPEG artefacts included)."""
+        return Image.open(io.BytesIO(self.data)).convert("RGB")
+
+    @property
+    def file(self) -> str:
+        return f"{self.id}.{'jpg' if self.format == 'jpeg' else 'png'}"
+
+    def label(self) -> dict:
+        """The row of labels.jsonl."""
+        row = {"id": self.id, "file": self.file, "type": self.type, "fields": self.fields, "lines": self.lines,
+               "language": self.language, "split": self.split, "nuisances": self.nuisances}
+        if self.scenario is not None:
+            row["scenario"], row["window"] = self.scenario, self.window
+        return row
+
+
+def generate(n: int, seed: int = 0, split: str = "train", workers: int = 1) -> list[Attachment]:
+    """N attachments of SPLIT (train, validation or test), drawn like the training data."""
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
+    jobs = [(f"{seed}-{split}-{i}", f"{split[:2]}-{i:05d}", "none") for i in range(n)]
+    items = _build_all(jobs, workers)
+    for item in items:
+        item.split = split
+    return items
+
+
+def stream(scenario: str, windows: int = WINDOWS, per_window: int = WINDOW_SIZE,
+           drift_start: int = DRIFT_START, seed: int = 0, workers: int = 1) -> list[list[Attachment]]:
+    """Production traffic of one scenario: WINDOWS lists of PER_WINDOW attachments in time order;
+    windows before DRIFT_START look like the training data, later ones drift."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"Unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
+    s = SCENARIOS.index(scenario)
+    jobs = [(f"{seed}-stream-{scenario}-{w}-{i}", f"st-{s}{w:02d}{i:04d}", scenario if w >= drift_start else "none")
+            for w in range(windows) for i in range(per_window)]
+    items = _build_all(jobs, workers)
+    for k, item in enumerate(items):
+        item.split, item.scenario, item.window = "stream", scenario, k // per_window
+    return [items[w * per_window:(w + 1) * per_window] for w in range(windows)]
+
+
+def _build_all(jobs: list[tuple[str, str, str]], workers: int) -> list[Attachment]:
+    if workers <= 1 or len(jobs) < 64:
+        return [_build(job) for job in jobs]
+    # spawn, not fork: the parent may have threads (emulators, TensorFlow)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_build, jobs, chunksize=32))
+
+
+def _build(job: tuple[str, str, str]) -> Attachment:
+    key, item_id, drift = job
+    rng = random.Random(key)
+    kind = rng.choices(TYPES, weights=[TYPE_PRIOR[t] for t in TYPES])[0]
+    style = _style(rng, kind, drift)
+    drawing = DRAWERS[kind](rng, style)
+    data, fmt, nuisances = _finish(rng, kind, style, drawing, drift)
+    label = kind
+    if rng.random() < LABEL_NOISE:  # a wrongly filed attachment, as in a real queue
+        label = rng.choice([t for t in TYPES if t != kind])
+    return Attachment(id=item_id, type=label, fields=drawing.fields, lines=drawing.lines,
+                      language=style.language, nuisances=nuisances, data=data, format=fmt)
+
+
+def _style(rng: random.Random, kind: str, drift: str) -> Style:
+    dark_p = DRIFT_DARK if drift == "dark_mode" else DARK_MODE
+    language = "en"
+    if drift == "new_language" and rng.random() < DRIFT_LANGUAGE:
+        language = rng.choice(["de", "es"])
+    layout = "receipt" if rng.random() < RECEIPT else "standard"
+    if drift == "new_invoice_layout" and rng.random() < DRIFT_LAYOUT:
+        layout = "modern"
+    return Style(language=language, dark=kind in SCREENS and rng.random() < dark_p, layout=layout)
+
+
+def _finish(rng: random.Random, kind: str, style: Style, drawing, drift: str):
+    """Apply the nuisances of this kind of attachment; returns (bytes, format, what was done)."""
+    image, done = drawing.image, {}
+    if style.dark:
+        done["dark_mode"] = True
+    phone_p = DRIFT_PHONE if drift == "phone_photos" and kind in SCREENS else PHONE_PHOTO[kind]
+    if rng.random() < phone_p:
+        image = nuisance.phone_photo(image, rng, screen=kind in SCREENS)
+        done["phone_photo"] = True
+    elif kind == "damaged_device":  # already a photo at an angle: add the camera's softness and noise
+        image, done["blur"] = nuisance.camera(image, rng)
+    elif kind in ("invoice", "shipping_label") and rng.random() < SCAN_ROTATION:
+        image, done["rotation"] = nuisance.rotate_scan(image, rng, drawing.background)
+    done["scale"] = round(rng.uniform(0.6, 1.0), 2)
+    image = nuisance.rescale(image, done["scale"])
+    photo = kind == "damaged_device" or done.get("phone_photo", False)
+    quality = rng.randint(50, 90) if photo else (rng.randint(35, 90) if rng.random() < 0.5 else None)
+    if quality is not None:
+        done["jpeg_quality"] = quality
+    return nuisance.encode(image, quality), "png" if quality is None else "jpeg", done
+
+
+# ---- files ----------------------------------------------------------------------------------
+
+def write_folder(attachments: Iterable[Attachment], folder: Path | str) -> Path:
+    """Write each image file and a labels.jsonl describing them into FOLDER (a valid --input DIR).
+    labels.jsonl is written last and atomically, so a crash never leaves it naming missing files."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for item in attachments:
+        (folder / item.file).write_bytes(item.data)
+        rows.append(json.dumps(item.label(), ensure_ascii=False))
+    tmp = folder / (LABELS_FILE + ".tmp")
+    tmp.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    tmp.replace(folder / LABELS_FILE)
+    return folder
+
+
+def write_dataset(out_dir: Path | str, seed: int = 0, sizes: dict[str, int] | None = None,
+                  scenarios: Iterable[str] = SCENARIOS, windows: int = WINDOWS, per_window: int = WINDOW_SIZE,
+                  drift_start: int = DRIFT_START, workers: int = 1) -> dict[str, tuple[Path, int]]:
+    """OUT_DIR/train, validation, test and stream/<scenario>, each a folder of images with its
+    labels.jsonl. Returns {name: (folder, count)}."""
+    out_dir, written = Path(out_dir), {}
+    for split, n in (sizes or SPLIT_SIZES).items():
+        written[split] = (write_folder(generate(n, seed, split, workers), out_dir / split), n)
+    for scenario in scenarios:
+        items = [a for w in stream(scenario, windows, per_window, drift_start, seed, workers) for a in w]
+        written[f"stream/{scenario}"] = (write_folder(items, out_dir / "stream" / scenario), len(items))
+    return written
+
+
+def read_labels(folder: Path | str) -> list[dict]:
+    """The rows of FOLDER/labels.jsonl as written by write_folder (for checked loading of a
+    learner's folder, use shared.datasets.loading.load_images)."""
+    path = Path(folder) / LABELS_FILE
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# Words that appear only in the German and Spanish attachments of the new_language drift.
+FOREIGN_WORDS = tuple(sorted({WORDS[lang][k] for lang in ("de", "es") for k in ("code", "invoice", "settings",
+                                                                               "tracking", "model")}
+                             - {WORDS["en"][k] for k in WORDS["en"] if isinstance(WORDS["en"][k], str)}))
+
+__all__ = ["TYPES", "FIELD_NAMES", "SCENARIOS", "SPLITS", "SPLIT_SIZES", "WINDOWS", "WINDOW_SIZE",
+           "DRIFT_START", "LABEL_NOISE", "LABELS_FILE", "FOREIGN_WORDS", "Attachment", "generate", "stream",
+           "write_folder", "write_dataset", "read_labels"]
