@@ -25,7 +25,7 @@ demo: setup
 	$(BIN)/labkit demo
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .

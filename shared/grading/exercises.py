@@ -296,6 +296,44 @@ class ReferencePatch:
         os.environ.pop(REFERENCE_ENV, None)
 
 
+def _function_spans(source: str) -> dict[str, tuple[int, int]]:
+    """Qualified name -> (first line incl. decorators, last line) of every function in a file."""
+    import ast
+
+    spans = {}
+
+    def visit(node, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+                name = prefix + child.name
+                if not isinstance(child, ast.ClassDef):
+                    first = min([d.lineno for d in child.decorator_list] + [child.lineno])
+                    spans[name] = (first, child.end_lineno)
+                visit(child, name + ".")
+
+    visit(ast.parse(source), "")
+    return spans
+
+
+def effective_source(module_file: str | Path, lab_id: str, module: str,
+                     patch: ReferencePatch | None) -> str:
+    """The text of a lab module as it runs now: the file, with the functions a reference patch
+    swapped in taken from the reference. Used to key caches of what that code computes."""
+    text = Path(module_file).read_text(encoding="utf-8")
+    if patch is None:
+        return text
+    reference = (patch.kit_root / "labs" / lab_id / f"{module}.py").read_text(encoding="utf-8")
+    swapped = [spec.split(":")[1] for e in load_exercises(lab_id, patch.kit_root) if e.number != patch.keep
+               for spec in e.functions if spec.split(":")[0] == module]
+    mine, theirs = _function_spans(text), _function_spans(reference)
+    lines, ref_lines = text.splitlines(keepends=True), reference.splitlines(keepends=True)
+    for name in sorted(swapped, key=lambda n: mine.get(n, (0, 0))[0], reverse=True):
+        if name in mine and name in theirs:
+            (a, b), (c, d) = mine[name], theirs[name]
+            lines[a - 1:b] = ref_lines[c - 1:d]
+    return "".join(lines)
+
+
 _ACTIVE: list[ReferencePatch] = []
 
 

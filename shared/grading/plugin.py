@@ -262,10 +262,14 @@ def feedback(request):
 # Failure descriptions
 
 
-def describe_unfinished(exc: NotImplementedError, exercise: int | None = None) -> str:
-    from shared.grading.exercises import unfinished
+_GRADING_KIT: list[Path | None] = [None]  # the kit whose exercises.toml names unfinished exercises
 
-    found = unfinished(exc)
+
+def describe_unfinished(exc: NotImplementedError, exercise: int | None = None,
+                        kit_root: Path | None = None) -> str:
+    from shared.grading.exercises import KIT_ROOT, unfinished
+
+    found = unfinished(exc, Path(kit_root or _GRADING_KIT[0] or KIT_ROOT))
     if found is None:
         return f"not implemented yet: {exc}" if str(exc) else "not implemented yet"
     step = found.exercise
@@ -275,13 +279,14 @@ def describe_unfinished(exc: NotImplementedError, exercise: int | None = None) -
     return f"not done yet: {found.where} ({step.label}). Hint: {found.hint}"
 
 
-def describe_exception(exc: BaseException, exercise: int | None = None) -> str:
+def describe_exception(exc: BaseException, exercise: int | None = None,
+                       kit_root: Path | None = None) -> str:
     if isinstance(exc, GradeTimeout | PartsFailed | LabImportError | LabExit):
         return str(exc)
     if isinstance(exc, AssertionError):
         return str(exc) or "an assertion failed (the test gave no message)"
     if isinstance(exc, NotImplementedError):
-        return describe_unfinished(exc, exercise)
+        return describe_unfinished(exc, exercise, kit_root)
     if isinstance(exc, SystemExit):
         return f"the code called sys.exit({exc.code!r}); lab functions must return, not exit"
     if isinstance(exc, pytest.fail.Exception):
@@ -486,7 +491,8 @@ class Grader:
                 "timeout" if isinstance(exc, GradeTimeout)
                 else "failed" if when == "call" else "error"
             )
-            message = describe_exception(exc, record.exercise) if exc is not None else report.longreprtext
+            message = (describe_exception(exc, record.exercise, self.config.rootpath) if exc is not None
+                       else report.longreprtext)
             if when != "call":
                 message = f"error during {'set-up' if when == 'setup' else 'tear-down'}: {message}"
             lines = [*extra, message]
@@ -617,6 +623,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_configure(config):
+    _GRADING_KIT[0] = Path(config.rootpath)
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     root = _requested_lab_root(config.option)

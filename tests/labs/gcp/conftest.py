@@ -1,11 +1,19 @@
 """Shared, CPU-small artefacts for the GCP ticket-triage graded tests.
 
-TensorFlow training is the slow part, so one tiny model (2,000 training tickets, a few epochs)
-is trained once per session and shared. Lab code is still reached only through `lab_module`:
-the session cache takes the test's loader, so grading a learner's copy trains THEIR code.
+TensorFlow training is the slow part, so one small model (2,000 training tickets, a few epochs)
+is trained once per training code and its export kept on disk, keyed by a hash of that code:
+reruns, other grading processes and other exercises' tests reuse it. Lab code is still reached
+only through `lab_module`, so grading a learner's copy trains THEIR code.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -14,41 +22,62 @@ TRAIN_SIZE, EPOCHS = 2000, 4
 SMALL_PARAMS = {"learning_rate": 0.01, "hidden_units": 32, "dropout": 0.2}
 
 
-TRAINING_MODULES = {"data", "model", "trainer"}
+TRAINING_MODULES = ("data", "model", "trainer")
+CACHE = Path(tempfile.gettempdir()) / "labkit-test-models"  # shared by processes and runs
 
 
-def training_key() -> str:
-    """Which code trains: the same for every test unless one exercise's training code is the
-    learner's (grading one exercise runs the reference for the others, see the grading plugin)."""
-    from shared.grading.exercises import active_patch
+@dataclass
+class TrainedModel:
+    splits: object  # data.Splits with TRAIN_SIZE training tickets
+    export: Path  # the exported SavedModel (raw text in)
+    vocabulary: set[str]  # the unigrams the model knows
+
+
+def training_key(lab_module) -> str:
+    """A hash of the code that trains, as it runs now (grading one exercise runs the reference
+    for the others), and of the training settings: the same code never trains twice."""
+    from shared.grading.exercises import active_patch, effective_source
 
     patch = active_patch()
-    if patch is None or not patch.learner_modules & TRAINING_MODULES:
-        return "shared"
-    return f"exercise-{patch.keep}"
+    digest = hashlib.sha256(repr((TRAIN_SIZE, EPOCHS, SMALL_PARAMS)).encode())
+    for name in TRAINING_MODULES:
+        digest.update(effective_source(lab_module(LAB, name).__file__, LAB, name, patch).encode())
+    return digest.hexdigest()[:20]
 
 
 class Trained:
-    """Lazily trained once per training code: the splits, the train result and its export."""
+    """The small model of the graded tests, trained once per training code and kept on disk."""
 
-    def __init__(self, folder):
-        self.folder = folder
-        self._values = {}
+    def __init__(self):
+        self._splits = None
+        self._values: dict[str, TrainedModel] = {}
 
-    def __call__(self, lab_module):
-        key = training_key()
+    def __call__(self, lab_module) -> TrainedModel:
+        key = training_key(lab_module)
         if key not in self._values:
-            data = lab_module(LAB, "data")
-            trainer = lab_module(LAB, "trainer")
-            model = lab_module(LAB, "model")
-            splits = data.load_splits(train_size=TRAIN_SIZE)
-            result = trainer.train(splits, SMALL_PARAMS, epochs=EPOCHS)
-            export = model.export_model(result.model, self.folder / f"export-{key}")
-            self._values[key] = (splits, result, export)
+            if self._splits is None:
+                self._splits = lab_module(LAB, "data").load_splits(train_size=TRAIN_SIZE)
+            folder = CACHE / key
+            if not (folder / "vocabulary.json").is_file():
+                self._train_into(folder, lab_module)
+            vocabulary = set(json.loads((folder / "vocabulary.json").read_text()))
+            self._values[key] = TrainedModel(self._splits, folder / "export", vocabulary)
         return self._values[key]
+
+    def _train_into(self, folder: Path, lab_module) -> None:
+        data, model, trainer = (lab_module(LAB, name) for name in TRAINING_MODULES)
+        result = trainer.train(self._splits, SMALL_PARAMS, epochs=EPOCHS)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=folder.parent))
+        model.export_model(result.model, work / "export")
+        (work / "vocabulary.json").write_text(json.dumps(sorted(data.vocabulary(result.vectorizer))))
+        try:
+            work.rename(folder)  # atomic: another process sees all of it or nothing
+        except OSError:  # another process finished the same training first
+            shutil.rmtree(work, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory):
-    """trained(lab_module) -> (splits, TrainResult, export folder); trains on first use."""
-    return Trained(tmp_path_factory.mktemp("gcp_triage_model"))
+def trained():
+    """trained(lab_module) -> TrainedModel (splits, export, vocabulary); trains on first use."""
+    return Trained()

@@ -26,8 +26,8 @@ EASY = {
 
 def _local(lab_module, trained):
     classify = lab_module(LAB, "classify")
-    splits, result, export = trained(lab_module)
-    return classify, classify.local_predictor(str(export)), splits, result
+    t = trained(lab_module)
+    return classify, classify.local_predictor(str(t.export)), t.splits, t
 
 
 def _ticket(text, tid="t"):
@@ -73,13 +73,14 @@ def test_invariance_to_names_numbers_and_product(lab_module, trained):
 @pytest.mark.points(1)
 def test_directional_urgency_raises_high_priority(lab_module, trained):
     data, model = lab_module(LAB, "data"), lab_module(LAB, "model")
-    splits, result, _ = trained(lab_module)
-    base = data.texts(splits.test[:100])
+    t = trained(lab_module)
+    serving = model.load_exported(t.export)
+    base = data.texts(t.splits.test[:100])
     urgent = [t + "\n\nThis is urgent: production is down for all our users, please help ASAP!"
               for t in base]
     high = data.LABELS["priority"].index("high")
-    p0 = model.predict_probs(result.model, base)["priority"][:, high]
-    p1 = model.predict_probs(result.model, urgent)["priority"][:, high]
+    p0 = model.predict_exported(serving, base)["priority"][:, high]
+    p1 = model.predict_exported(serving, urgent)["priority"][:, high]
     assert (p1 > p0).mean() >= 0.9, (
         f"Adding an urgent sentence raised P(high priority) for only {(p1 > p0).mean():.0%} of "
         "tickets; expected at least 90%.")
@@ -153,9 +154,9 @@ def _reports(lab_module, trained, cache):
     if not cache:
         from shared.datasets.tickets import SCENARIOS, generate
 
-        classify, predictor, splits, result = _local(lab_module, trained)
-        monitor, data = lab_module(LAB, "monitor"), lab_module(LAB, "data")
-        vocab = data.vocabulary(result.vectorizer)
+        classify, predictor, splits, t = _local(lab_module, trained)
+        monitor = lab_module(LAB, "monitor")
+        vocab = t.vocabulary
         base = monitor.build_baseline(splits.train, classify.classify(predictor, splits.validation), vocab)
         ds = generate(seed=0)
         for scenario in SCENARIOS:
@@ -205,7 +206,7 @@ def _endpoint(lab_module, trained, vertex, cache):
     from shared.gcp import vertex_connection
 
     deploy = lab_module(LAB, "deploy")
-    _, _, export = trained(lab_module)
+    export = trained(lab_module).export
     conn = vertex_connection(load_settings("mock", environ={}, dotenv_path="/nonexistent"))
     return deploy, deploy.deploy_model(deploy.upload_model(export, conn))
 
@@ -215,10 +216,10 @@ def _endpoint(lab_module, trained, vertex, cache):
 def test_deploy_and_predict_through_the_emulator(lab_module, trained, vertex, deployed):
     classify = lab_module(LAB, "classify")
     deploy, endpoint = _endpoint(lab_module, trained, vertex, deployed)
-    splits = trained(lab_module)[0]
+    splits = trained(lab_module).splits
     tickets = splits.test[:120]
     remote = classify.classify(deploy.endpoint_predictor(endpoint), tickets, batch_size=50)
-    local = classify.classify(classify.local_predictor(str(trained(lab_module)[2])), tickets)
+    local = classify.classify(classify.local_predictor(str(trained(lab_module).export)), tickets)
     assert [r["category"] for r in remote] == [r["category"] for r in local], (
         "The endpoint's answers differ from the exported model's: the deployed artefact must be "
         "the same SavedModel, sent raw text")

@@ -19,7 +19,14 @@ from pathlib import Path
 
 import pytest
 import typer
-from course_helpers import AZURE, reference_copy, student_copy, tree_digest, with_function
+from course_helpers import (
+    AZURE,
+    computed_once,
+    reference_copy,
+    student_copy,
+    tree_digest,
+    with_function,
+)
 from grading_helpers import KIT
 from typer.testing import CliRunner
 
@@ -81,9 +88,12 @@ HOSTILE = {
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    """(results by submission, instructor kit copy, digests before, tmp folder, seconds)."""
-    tmp = tmp_path_factory.mktemp("batch")
+def batch(tmp_path_factory) -> dict:
+    """What one batch of every submission above did (JSON, shared by xdist workers)."""
+    return computed_once(tmp_path_factory, "hostile_batch", run_batch)
+
+
+def run_batch(tmp: Path) -> dict:
     kit = tmp / "instructor"
     shutil.copytree(KIT, kit)
     subs = tmp / "subs"
@@ -92,59 +102,64 @@ def batch(tmp_path_factory):
     paths = {"pidfile": str(tmp / "child.pid"), "bigfile": str(tmp / "big.bin")}
     for name, source in HOSTILE.items():
         with_function(reference_copy(ECHO, subs / name, kit), ECHO, "text", source.format(**paths))
-    before = (tree_digest(kit), tree_digest(subs))
+    kit_before, subs_before = tree_digest(kit), tree_digest(subs)
     options = GradeOptions(labs=[ECHO], with_hidden=True, timeout=3.0, wall_clock=WALL_CLOCK,
                            max_file_mb=MAX_FILE_MB)
     started = time.monotonic()
     results = grade_submissions(submission_folders(subs), kit, options, jobs=2)
     seconds = time.monotonic() - started
-    by_name = {r.submission: r for r in results}
-    assert len(results) == len(by_name) == 2 + len(HOSTILE)
-    return by_name, kit, subs, before, tmp, seconds
+    time.sleep(0.2)  # let the kernel finish a killed child
+    child = Path(paths["pidfile"])
+    return {
+        "results": {r.submission: {"score": r.score, "max_score": r.max_score, "errors": r.errors}
+                    for r in results},
+        "count": len(results),
+        "kit_unchanged": tree_digest(kit) == kit_before,
+        "subs_unchanged": tree_digest(subs) == subs_before,
+        "child_alive": child.is_file() and _alive(int(child.read_text())),
+        "child_started": child.is_file(),
+        "big_file_size": Path(paths["bigfile"]).stat().st_size,
+        "seconds": seconds,
+    }
 
 
 def test_honest_submissions_keep_their_scores(batch):
-    by_name, *_ = batch
-    reference, student = by_name["reference"], by_name["student"]
-    assert reference.max_score > 0 and reference.score == reference.max_score, reference.errors
-    assert not reference.errors and not student.errors
-    assert student.score == 0 and student.max_score == reference.max_score
+    assert batch["count"] == len(batch["results"]) == 2 + len(HOSTILE)
+    reference, student = batch["results"]["reference"], batch["results"]["student"]
+    assert reference["max_score"] > 0 and reference["score"] == reference["max_score"], reference
+    assert not reference["errors"] and not student["errors"]
+    assert student["score"] == 0 and student["max_score"] == reference["max_score"]
 
 
 def test_instructor_kit_and_submission_folders_are_untouched(batch):
-    _, kit, subs, (kit_before, subs_before), *_ = batch
-    assert tree_digest(kit) == kit_before, "a submission changed the instructor's kit"
-    assert tree_digest(subs) == subs_before, "a submission changed the submissions folder"
+    assert batch["kit_unchanged"], "a submission changed the instructor's kit"
+    assert batch["subs_unchanged"], "a submission changed the submissions folder"
 
 
 def test_a_hang_is_killed_at_the_wall_clock_with_its_children(batch):
-    by_name, *_, tmp, seconds = batch
-    hang = by_name["hangs"]
-    assert hang.score == 0 and any("wall-clock" in e or "wall clock" in e for e in hang.errors), \
-        hang.errors
-    pid = int((tmp / "child.pid").read_text())
-    time.sleep(0.2)
-    assert not _alive(pid), "the hanging submission's child process survived the kill"
-    assert seconds < 2 * WALL_CLOCK + 20
+    hang = batch["results"]["hangs"]
+    assert hang["score"] == 0 and any("wall-clock" in e for e in hang["errors"]), hang
+    assert batch["child_started"] and not batch["child_alive"], \
+        "the hanging submission's child process survived the kill"
+    assert batch["seconds"] < 2 * WALL_CLOCK + 20
 
 
 def test_os_exit_costs_only_its_own_points(batch):
-    exited = batch[0]["exits"]
-    assert exited.score < exited.max_score and exited.errors
+    exited = batch["results"]["exits"]
+    assert exited["score"] < exited["max_score"] and exited["errors"]
 
 
 def test_a_huge_file_stops_at_the_size_limit(batch):
-    by_name, *_, tmp, _ = batch
-    big = tmp / "big.bin"
-    assert big.stat().st_size <= MAX_FILE_MB * 1024 * 1024
-    assert by_name["fills_disk"].score < by_name["fills_disk"].max_score
+    assert 0 < batch["big_file_size"] <= MAX_FILE_MB * 1024 * 1024
+    big = batch["results"]["fills_disk"]
+    assert big["score"] < big["max_score"] and big["errors"]
 
 
 @pytest.mark.parametrize("name", ["deletes_files", "rewrites_tests"])
 def test_tampering_with_the_grader_voids_the_score(batch, name):
-    result = batch[0][name]
-    assert result.score == 0, f"{name} kept {result.score} points"
-    assert any("changed the grader's files" in e for e in result.errors), result.errors
+    result = batch["results"][name]
+    assert result["score"] == 0, f"{name} kept {result['score']} points"
+    assert any("changed the grader's files" in e for e in result["errors"]), result["errors"]
 
 
 def _alive(pid: int) -> bool:

@@ -46,7 +46,7 @@ def test_student_copy_imports_and_scores_zero_with_hints(student_results):
     assert not echo.errors and not calc.errors
     shout = by_name(echo)["test_shout"]
     assert shout.status == "failed"
-    assert "not implemented yet: str.upper() and an f-string" in shout.feedback
+    assert "(Exercise 1: Shout). Hint: str.upper() and an f-string" in shout.feedback
     assert "shout('hi') must return 'HI!'" in shout.feedback  # the explicit feedback(...)
 
 
