@@ -20,8 +20,12 @@ from numbers import Number
 from pathlib import Path
 
 import pytest
+import typer
 from course_helpers import AZURE, computed_once, reference_copy, student_copy
+from grading_helpers import KIT
+from typer.testing import CliRunner
 
+import shared.grading.cli as grading_cli
 from shared.grading.gradescope import CONFIG, BundleError, write_bundle
 from shared.grading.runner import KIT_ROOT
 
@@ -194,3 +198,23 @@ def test_bad_bundle_paths_are_clear_errors(tmp_path):
             write_bundle(out, KIT_ROOT)
     with pytest.raises(BundleError, match="no graded lab"):
         write_bundle(tmp_path / "a.zip", KIT_ROOT, labs=["azure/nope"])
+
+
+def test_release_command_writes_the_bundle_or_says_why_not(monkeypatch, tmp_path):
+    monkeypatch.setattr(grading_cli, "KIT_ROOT", KIT)
+    app = typer.Typer()
+    grading_cli.register(app, typer.Typer())
+
+    def labkit(*args):
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    made = labkit("release", "--gradescope", tmp_path / "echo.zip", "--lab", "sample/echo",
+                  "--exercise", "1")
+    assert made.exit_code == 0 and "KB" in made.output, made.output
+    with zipfile.ZipFile(tmp_path / "echo.zip") as archive:
+        assert json.loads(archive.read(CONFIG))["labs"] == ["sample/echo"]
+    for args, words in ((("--gradescope", tmp_path / "b.zip", "--exercise", "1"), "exactly one --lab"),
+                        (("--gradescope", tmp_path / "b.txt"), "is a .zip file"),
+                        ((), "--gradescope OUT.zip")):
+        result = labkit("release", *args)
+        assert result.exit_code == 2 and words in result.output, result.output
