@@ -25,13 +25,20 @@ from tests.mocks.vertex.conftest import SERVING_IMAGE, expected_outputs
 PARENT = "projects/labkit-local/locations/us-central1"
 Q = {"$alt": "json;enum-encoding=int"}
 BUCKET = "labkit-staging"
+HTTP = httpx.Client(timeout=60)  # one client: making one per call costs ~40 ms (TLS context)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def close_http():
+    yield
+    HTTP.close()
 
 
 @pytest.fixture(autouse=True)
 def still_up(vertex):
     yield
-    assert httpx.get(f"{vertex.url}/_mock/health").json() == {"status": "ok"}
-    assert httpx.get(f"{vertex.url}/v1/{PARENT}/models", params=Q).status_code == 200
+    assert HTTP.get(f"{vertex.url}/_mock/health").json() == {"status": "ok"}
+    assert HTTP.get(f"{vertex.url}/v1/{PARENT}/models", params=Q).status_code == 200
 
 
 def rpc_error(reply: httpx.Response, status: str, http: int = 400) -> str:
@@ -68,13 +75,13 @@ def sdk_status(caught) -> str:
     ],
 )
 def test_malformed_resource_names_are_invalid_argument(vertex, path):
-    message = rpc_error(httpx.get(f"{vertex.url}/v1/{path}", params=Q), "INVALID_ARGUMENT")
+    message = rpc_error(HTTP.get(f"{vertex.url}/v1/{path}", params=Q), "INVALID_ARGUMENT")
     assert "Invalid resource" in message and len(message) < 400
 
 
 def test_well_formed_unknown_names_are_not_found(vertex):
     for path in (f"{PARENT}/models/abc", f"{PARENT}/endpoints/123", f"{PARENT}/customJobs/42"):
-        rpc_error(httpx.get(f"{vertex.url}/v1/{path}", params=Q), "NOT_FOUND", 404)
+        rpc_error(HTTP.get(f"{vertex.url}/v1/{path}", params=Q), "NOT_FOUND", 404)
     with pytest.raises(exceptions.BadRequest) as caught:
         aiplatform.CustomJob.get(f"{PARENT}/customJobs/abc")
     assert sdk_status(caught) == "INVALID_ARGUMENT"
@@ -83,23 +90,23 @@ def test_well_formed_unknown_names_are_not_found(vertex):
 def test_resources_are_seen_only_under_their_own_project_and_location(vertex):
     endpoint = aiplatform.Endpoint.create(display_name="mine")
     other = endpoint.resource_name.replace("labkit-local", "someone-else")
-    rpc_error(httpx.get(f"{vertex.url}/v1/{other}", params=Q), "NOT_FOUND", 404)
-    elsewhere = httpx.get(f"{vertex.url}/v1/projects/labkit-local/locations/europe-west4/endpoints", params=Q)
+    rpc_error(HTTP.get(f"{vertex.url}/v1/{other}", params=Q), "NOT_FOUND", 404)
+    elsewhere = HTTP.get(f"{vertex.url}/v1/projects/labkit-local/locations/europe-west4/endpoints", params=Q)
     assert elsewhere.status_code == 200 and elsewhere.json() == {}
 
 
 @pytest.mark.parametrize("body", [b"{", b"[" * 100_000, b"[1, 2]", b"\xff\xfe"])
 def test_bad_json_bodies_are_invalid_argument(vertex, body):
-    reply = httpx.post(f"{vertex.url}/v1/{PARENT}/endpoints", params=Q, content=body)
+    reply = HTTP.post(f"{vertex.url}/v1/{PARENT}/endpoints", params=Q, content=body)
     assert "JSON" in rpc_error(reply, "INVALID_ARGUMENT")
 
 
 def test_bad_list_paging_and_bad_control_config_are_refused(vertex):
-    reply = httpx.get(f"{vertex.url}/v1/{PARENT}/models", params={**Q, "pageSize": "-1"})
+    reply = HTTP.get(f"{vertex.url}/v1/{PARENT}/models", params={**Q, "pageSize": "-1"})
     rpc_error(reply, "INVALID_ARGUMENT")
     for config in ({"job_timeout": "abc"}, {"job_timeout": 0}, {"job_timeout": True}):
-        assert httpx.post(f"{vertex.url}/_mock/config", json=config).status_code == 400
-    assert httpx.post(f"{vertex.url}/_mock/config", content=b"{").status_code == 400
+        assert HTTP.post(f"{vertex.url}/_mock/config", json=config).status_code == 400
+    assert HTTP.post(f"{vertex.url}/_mock/config", content=b"{").status_code == 400
 
 
 # Cloud Storage object names ------------------------------------------------------------------
@@ -128,12 +135,12 @@ def test_bad_object_names_are_refused_and_nothing_leaves_the_storage_root(vertex
     # Every other way in with the same name: metadata, download, delete, resumable start.
     meta = f"{vertex.url}/storage/v1/b/{BUCKET}/o/{quote(name, safe='').replace('.', '%2E')}"
     for reply in (
-        httpx.get(meta),
-        httpx.get(meta.replace("/storage/", "/download/storage/", 1), params={"alt": "media"}),
-        httpx.delete(meta),
+        HTTP.get(meta),
+        HTTP.get(meta.replace("/storage/", "/download/storage/", 1), params={"alt": "media"}),
+        HTTP.delete(meta),
     ):
         assert reply.status_code in (400, 404) and "errors" in reply.json()["error"]
-    reply = httpx.post(f"{vertex.url}/upload/storage/v1/b/{BUCKET}/o",
+    reply = HTTP.post(f"{vertex.url}/upload/storage/v1/b/{BUCKET}/o",
                        params={"uploadType": "resumable"}, json={"name": name})
     gcs_error(reply, 400, "invalid")
 
@@ -145,27 +152,27 @@ def test_bad_object_names_are_refused_and_nothing_leaves_the_storage_root(vertex
 def test_listing_with_a_prefix_outside_the_bucket_lists_nothing(vertex):
     storage_client().bucket(BUCKET).blob("inside.txt").upload_from_string(b"x")
     for prefix in ("../", "../../", "../storage/", "a\x00/"):
-        reply = httpx.get(f"{vertex.url}/storage/v1/b/{BUCKET}/o", params={"prefix": prefix})
+        reply = HTTP.get(f"{vertex.url}/storage/v1/b/{BUCKET}/o", params={"prefix": prefix})
         assert reply.status_code == 200 and "items" not in reply.json()
     assert [b.name for b in storage_client().list_blobs(BUCKET)] == ["inside.txt"]
 
 
 def test_storage_refuses_bad_requests_in_its_own_error_shape(vertex):
     url = vertex.url
-    gcs_error(httpx.post(f"{url}/storage/v1/b", params={"project": "p"}, content=b"{"), 400, "parseError")
-    gcs_error(httpx.post(f"{url}/storage/v1/b", params={"project": "p"}, json={"name": "Bad_Bucket!"}), 400, "invalid")
-    gcs_error(httpx.get(f"{url}/storage/v1/b/{BUCKET}/o", params={"maxResults": "x"}), 400, "invalid")
-    gcs_error(httpx.post(f"{url}/upload/storage/v1/b/{BUCKET}/o", params={"uploadType": "resumable"},
+    gcs_error(HTTP.post(f"{url}/storage/v1/b", params={"project": "p"}, content=b"{"), 400, "parseError")
+    gcs_error(HTTP.post(f"{url}/storage/v1/b", params={"project": "p"}, json={"name": "Bad_Bucket!"}), 400, "invalid")
+    gcs_error(HTTP.get(f"{url}/storage/v1/b/{BUCKET}/o", params={"maxResults": "x"}), 400, "invalid")
+    gcs_error(HTTP.post(f"{url}/upload/storage/v1/b/{BUCKET}/o", params={"uploadType": "resumable"},
                          content=b"{"), 400, "parseError")
     with pytest.raises(exceptions.BadRequest):
         storage_client().create_bucket("UPPER")
 
     storage_client().bucket(BUCKET).blob("r.txt").upload_from_string(b"hello")
     media = f"{url}/download/storage/v1/b/{BUCKET}/o/r.txt"
-    assert httpx.get(media, params={"alt": "media"}, headers={"range": "bytes=x-"}).content == b"hello"
-    gcs_error(httpx.get(media, params={"alt": "media"}, headers={"range": "bytes=100-"}), 416,
+    assert HTTP.get(media, params={"alt": "media"}, headers={"range": "bytes=x-"}).content == b"hello"
+    gcs_error(HTTP.get(media, params={"alt": "media"}, headers={"range": "bytes=100-"}), 416,
               "requestedRangeNotSatisfiable")
-    assert httpx.get(media, params={"alt": "media"}, headers={"range": "bytes=-2"}).content == b"lo"
+    assert HTTP.get(media, params={"alt": "media"}, headers={"range": "bytes=-2"}).content == b"lo"
 
 
 # Models and deployment -----------------------------------------------------------------------
@@ -224,14 +231,14 @@ def test_predict_with_bad_instances_is_invalid_argument(endpoint, instances):
 def test_predict_with_instances_that_are_not_a_list_is_invalid_argument(vertex, endpoint):
     url = f"{vertex.url}/v1/{endpoint.resource_name}:predict"
     for body in ({"instances": 5}, {"instances": {"a": 1}}, {}, {"instances": None}):
-        rpc_error(httpx.post(url, params=Q, json=body), "INVALID_ARGUMENT")
+        rpc_error(HTTP.post(url, params=Q, json=body), "INVALID_ARGUMENT")
 
 
 def test_a_10_mb_predict_body_is_refused_and_the_server_serves_on(vertex, endpoint):
     body = b'{"instances": [' + b",".join([b"[0.123456789, 0.123456789, 0.123456789]"] * 260_000) + b"]}"
     assert len(body) > 10_000_000
     start = time.monotonic()
-    reply = httpx.post(f"{vertex.url}/v1/{endpoint.resource_name}:predict", params=Q, content=body,
+    reply = HTTP.post(f"{vertex.url}/v1/{endpoint.resource_name}:predict", params=Q, content=body,
                        headers={"content-type": "application/json"})
     assert rpc_error(reply, "INVALID_ARGUMENT") == "Request payload size exceeds the limit: 1572864 bytes."
     assert time.monotonic() - start < 5
@@ -287,7 +294,7 @@ def test_a_trainer_that_hangs_is_stopped_at_the_job_timeout_with_what_it_started
         f"child = subprocess.Popen(['sleep', '60']); open({str(pid_file)!r}, 'w').write(str(child.pid)); "
         "time.sleep(60)"
     )
-    assert httpx.post(f"{vertex.url}/_mock/config", json={"job_timeout": 1}).status_code == 200
+    assert HTTP.post(f"{vertex.url}/_mock/config", json={"job_timeout": 1}).status_code == 200
     start = time.monotonic()
     job = python_job(code)
     with pytest.raises(RuntimeError, match="maximum running time"):
@@ -298,7 +305,7 @@ def test_a_trainer_that_hangs_is_stopped_at_the_job_timeout_with_what_it_started
     assert gone(int(pid_file.read_text()))
 
     # The job's own scheduling.timeout (CustomJob.run(timeout=...)) wins over the default.
-    httpx.post(f"{vertex.url}/_mock/config", json={"job_timeout": 3600})
+    HTTP.post(f"{vertex.url}/_mock/config", json={"job_timeout": 3600})
     start = time.monotonic()
     with pytest.raises(RuntimeError, match=r"maximum running time \(1 s"):
         python_job("import time; time.sleep(60)", "k").run(timeout=1)
