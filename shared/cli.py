@@ -111,6 +111,28 @@ def data_tickets(
         typer.echo(f"{name:<11} {count:>6} tickets  {path}")
 
 
+@data_app.command("attachments")
+def data_attachments(
+    out: Path = typer.Option(..., "--out", help="Folder to write the splits and the stream to."),
+    seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same bytes."),
+    scale: float = typer.Option(1.0, "--scale", help="Multiply every split and stream window size (e.g. 0.1)."),
+    workers: int = typer.Option(2, "--workers", help="Processes drawing images in parallel."),
+) -> None:
+    """Write the ticket-attachment images: train, validation, test and the drifting streams."""
+    from shared.datasets.attachments import SPLIT_SIZES, WINDOW_SIZE, write_dataset
+
+    if not 0 < scale <= 10:
+        fail(f"--scale must be above 0 and at most 10, got {scale}.")
+    sizes = {name: max(1, round(n * scale)) for name, n in SPLIT_SIZES.items()}
+    try:
+        folders = write_dataset(out, seed=seed, sizes=sizes, per_window=max(1, round(WINDOW_SIZE * scale)),
+                                workers=workers)
+    except OSError as exc:
+        fail(f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to.")
+    for name, (folder, count) in folders.items():
+        typer.echo(f"{name:<26} {count:>6} images  {folder}")
+
+
 RUN_HELP = (
     "Run a lab: labkit run LAB, then the lab's own options ('labkit run LAB --help' lists them).\n\n"
     "It runs your copy of the lab when a workspace holds it (./workspace, made by 'labkit start', or "

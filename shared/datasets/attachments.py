@@ -49,6 +49,7 @@ import multiprocessing
 import random
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,40 +111,55 @@ class Attachment:
 
 def generate(n: int, seed: int = 0, split: str = "train", workers: int = 1) -> list[Attachment]:
     """N attachments of SPLIT (train, validation or test), drawn like the training data."""
-    if split not in SPLITS:
-        raise ValueError(f"Unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
-    jobs = [(f"{seed}-{split}-{i}", f"{split[:2]}-{i:05d}", "none") for i in range(n)]
-    items = _build_all(jobs, workers)
-    for item in items:
-        item.split = split
-    return items
+    with _pool(workers) as pool:
+        return _build_all(_split_jobs(n, seed, split), pool)
 
 
 def stream(scenario: str, windows: int = WINDOWS, per_window: int = WINDOW_SIZE,
            drift_start: int = DRIFT_START, seed: int = 0, workers: int = 1) -> list[list[Attachment]]:
     """Production traffic of one scenario: WINDOWS lists of PER_WINDOW attachments in time order;
     windows before DRIFT_START look like the training data, later ones drift."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"Unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
-    s = SCENARIOS.index(scenario)
-    jobs = [(f"{seed}-stream-{scenario}-{w}-{i}", f"st-{s}{w:02d}{i:04d}", scenario if w >= drift_start else "none")
-            for w in range(windows) for i in range(per_window)]
-    items = _build_all(jobs, workers)
-    for k, item in enumerate(items):
-        item.split, item.scenario, item.window = "stream", scenario, k // per_window
+    with _pool(workers) as pool:
+        items = _build_all(_stream_jobs(scenario, windows, per_window, drift_start, seed), pool)
     return [items[w * per_window:(w + 1) * per_window] for w in range(windows)]
 
 
-def _build_all(jobs: list[tuple[str, str, str]], workers: int) -> list[Attachment]:
-    if workers <= 1 or len(jobs) < 64:
-        return [_build(job) for job in jobs]
+# A job is everything one item needs: (random key, id, drift, split, scenario, window).
+Job = tuple[str, str, str, str, "str | None", "int | None"]
+
+
+def _split_jobs(n: int, seed: int, split: str) -> list[Job]:
+    if split not in SPLITS:
+        raise ValueError(f"Unknown split {split!r}; choose one of {', '.join(SPLITS)}.")
+    return [(f"{seed}-{split}-{i}", f"{split[:2]}-{i:05d}", "none", split, None, None) for i in range(n)]
+
+
+def _stream_jobs(scenario: str, windows: int, per_window: int, drift_start: int, seed: int) -> list[Job]:
+    if scenario not in SCENARIOS:
+        raise ValueError(f"Unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
+    s = SCENARIOS.index(scenario)
+    return [(f"{seed}-stream-{scenario}-{w}-{i}", f"st-{s}{w:02d}{i:04d}", scenario if w >= drift_start else "none",
+             "stream", scenario, w) for w in range(windows) for i in range(per_window)]
+
+
+@contextmanager
+def _pool(workers: int):
+    if workers <= 1:
+        yield None
+        return
     # spawn, not fork: the parent may have threads (emulators, TensorFlow)
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_build, jobs, chunksize=32))
+        yield pool
 
 
-def _build(job: tuple[str, str, str]) -> Attachment:
-    key, item_id, drift = job
+def _build_all(jobs: list[Job], pool: ProcessPoolExecutor | None) -> list[Attachment]:
+    if pool is None or len(jobs) < 64:
+        return [_build(job) for job in jobs]
+    return list(pool.map(_build, jobs, chunksize=32))
+
+
+def _build(job: Job) -> Attachment:
+    key, item_id, drift, split, scenario, window = job
     rng = random.Random(key)
     kind = rng.choices(TYPES, weights=[TYPE_PRIOR[t] for t in TYPES])[0]
     style = _style(rng, kind, drift)
@@ -153,7 +169,8 @@ def _build(job: tuple[str, str, str]) -> Attachment:
     if rng.random() < LABEL_NOISE:  # a wrongly filed attachment, as in a real queue
         label = rng.choice([t for t in TYPES if t != kind])
     return Attachment(id=item_id, type=label, fields=drawing.fields, lines=drawing.lines,
-                      language=style.language, nuisances=nuisances, data=data, format=fmt)
+                      language=style.language, nuisances=nuisances, data=data, format=fmt,
+                      split=split, scenario=scenario, window=window)
 
 
 def _style(rng: random.Random, kind: str, drift: str) -> Style:
@@ -211,12 +228,14 @@ def write_dataset(out_dir: Path | str, seed: int = 0, sizes: dict[str, int] | No
                   drift_start: int = DRIFT_START, workers: int = 1) -> dict[str, tuple[Path, int]]:
     """OUT_DIR/train, validation, test and stream/<scenario>, each a folder of images with its
     labels.jsonl. Returns {name: (folder, count)}."""
-    out_dir, written = Path(out_dir), {}
-    for split, n in (sizes or SPLIT_SIZES).items():
-        written[split] = (write_folder(generate(n, seed, split, workers), out_dir / split), n)
+    out_dir = Path(out_dir)
+    parts = {split: _split_jobs(n, seed, split) for split, n in (sizes or SPLIT_SIZES).items()}
     for scenario in scenarios:
-        items = [a for w in stream(scenario, windows, per_window, drift_start, seed, workers) for a in w]
-        written[f"stream/{scenario}"] = (write_folder(items, out_dir / "stream" / scenario), len(items))
+        parts[f"stream/{scenario}"] = _stream_jobs(scenario, windows, per_window, drift_start, seed)
+    written = {}
+    with _pool(workers) as pool:  # one pool for all parts: starting one costs about a second
+        for name, jobs in parts.items():
+            written[name] = (write_folder(_build_all(jobs, pool), out_dir / name), len(jobs))
     return written
 
 
@@ -228,8 +247,8 @@ def read_labels(folder: Path | str) -> list[dict]:
 
 
 # Words that appear only in the German and Spanish attachments of the new_language drift.
-FOREIGN_WORDS = tuple(sorted({WORDS[lang][k] for lang in ("de", "es") for k in ("code", "invoice", "settings",
-                                                                               "tracking", "model")}
+_MARKERS = ("code", "invoice", "invoice_no", "receipt", "oops", "settings", "ship_to", "tracking", "model")
+FOREIGN_WORDS = tuple(sorted({WORDS[lang][k] for lang in ("de", "es") for k in _MARKERS}
                              - {WORDS["en"][k] for k in WORDS["en"] if isinstance(WORDS["en"][k], str)}))
 
 __all__ = ["TYPES", "FIELD_NAMES", "SCENARIOS", "SPLITS", "SPLIT_SIZES", "WINDOWS", "WINDOW_SIZE",

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -87,6 +86,8 @@ TRACKING_CHARS = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
 
 @cache
 def font(kind: str, size: int) -> ImageFont.FreeTypeFont:
+    import matplotlib  # only for the path of its fonts; imported on first use to keep start-up fast
+
     path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / FONT_FILES[kind]
     return ImageFont.truetype(str(path), size)
 

@@ -5,6 +5,10 @@ Each ticket needs ``id``, ``subject`` and ``body``; ``product``, ``language``, `
 label every ticket or none (without labels a lab classifies and skips its quality figures).
 Anything wrong stops with :class:`InputError`, whose message names the file, the line and the
 field and says what to do. A very long ticket is accepted: the labs cut it to their budget.
+
+A learner's own attachments (``--input DIR``): :func:`load_images` checks a folder of PNG, JPEG,
+GIF or BMP images, with an optional ``labels.jsonl`` in the attachment dataset's schema; a
+corrupt file, an unsupported format or an empty folder is an :class:`InputError` naming the file.
 """
 
 from __future__ import annotations
@@ -12,9 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from PIL import Image, UnidentifiedImageError
+
+from shared.datasets.attachments import LABELS_FILE, TYPES
 from shared.datasets.tickets import CATEGORIES, PRIORITIES
 
 REQUIRED = ("id", "subject", "body")
@@ -156,3 +164,167 @@ def _check_labels(path: Path, rows: list[tuple[int, dict]], tickets: list[dict])
         raise InputError(f"{path}, line {without}: no category/priority, but line {with_labels} has "
                          "them. Label every ticket or none.")
     return without is None
+
+
+# ---- a learner's own attachments: a folder of images ----------------------------------------
+
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP")  # what both labs decode (TensorFlow and Image Analysis)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+OTHER_IMAGE_SUFFIXES = (".webp", ".heic", ".heif", ".tif", ".tiff", ".avif", ".svg", ".ico")
+CONVERT = "Convert it to PNG or JPEG, or move it out of the folder."
+
+
+@dataclass
+class ImageItem:
+    id: str
+    path: Path
+    format: str  # PNG, JPEG, GIF or BMP, from the file's content
+    width: int
+    height: int
+    type: str | None = None  # the labels, when the folder has a labels.jsonl
+    fields: dict[str, str] = field(default_factory=dict)
+    lines: list[str] | None = None
+    extra: dict = field(default_factory=dict)  # language, split, scenario, window, nuisances if given
+
+    def read_bytes(self) -> bytes:
+        return self.path.read_bytes()
+
+    def image(self) -> Image.Image:
+        with Image.open(self.path) as im:
+            return im.convert("RGB")
+
+
+@dataclass
+class ImageFolder:
+    path: Path
+    images: list[ImageItem]
+    labelled: bool  # the folder has a labels.jsonl that labels every image
+
+
+def load_images(folder: str | Path, *, require_labels: bool = False) -> ImageFolder:
+    """Check and list a folder of images (and its labels.jsonl, if any), sorted by file name.
+    Every image is decoded once, so a corrupt file stops here rather than halfway through a run."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise InputError(f"{folder}: no such folder. Give a folder of PNG or JPEG images "
+                         "(labkit data attachments --out DIR writes an example).")
+    if not folder.is_dir():
+        raise InputError(f"{folder}: is a file, not a folder. Put your images in a folder and give its path.")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                   and p.name not in (LABELS_FILE, LABELS_FILE + ".tmp"))
+    images = [_image_item(p) for p in files]
+    if not images:
+        raise InputError(f"{folder}: the folder has no images. Put PNG or JPEG files in it "
+                         f"({', '.join(IMAGE_SUFFIXES)}).")
+    _check_unique_ids(images)
+    labelled = (folder / LABELS_FILE).exists()
+    if labelled:
+        _apply_labels(folder / LABELS_FILE, images)
+    elif require_labels:
+        raise InputError(f"{folder}: this step needs labelled images: add a {LABELS_FILE} with one line per "
+                         f'image, e.g. {{"file": "a.png", "type": "invoice"}} (see {SCHEMA}).')
+    return ImageFolder(folder, images, labelled)
+
+
+def _image_item(path: Path) -> ImageItem:
+    suffix = path.suffix.lower()
+    if suffix in OTHER_IMAGE_SUFFIXES:
+        raise InputError(f"{path}: {suffix[1:].upper()} images are not supported (supported: "
+                         f"{', '.join(IMAGE_FORMATS)}). {CONVERT}")
+    if suffix not in IMAGE_SUFFIXES:
+        raise InputError(f"{path}: not an image file (expected {', '.join(IMAGE_SUFFIXES)}). "
+                         f"Move it out of the folder.")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty (0 bytes). Copy the image again or remove it.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                fmt, (width, height) = im.format, im.size
+                if fmt not in IMAGE_FORMATS:
+                    raise InputError(f"{path}: the file holds a {fmt} image, which is not supported "
+                                     f"(supported: {', '.join(IMAGE_FORMATS)}). {CONVERT}")
+                im.load()  # decode it all: a truncated or damaged file fails here
+    except UnidentifiedImageError:
+        raise InputError(f"{path}: not a readable image (corrupt, or not really a {suffix} file). "
+                         "Open it in an image viewer and save it again as PNG or JPEG.") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(f"{path}: the image is too large to decode safely. Downscale it "
+                         "(e.g. to at most 4000 px on its longer side).") from None
+    except OSError as exc:
+        raise InputError(f"{path}: the image is damaged ({exc}). Replace it or save it again.") from None
+    return ImageItem(id=path.stem, path=path, format=fmt, width=width, height=height)
+
+
+def _check_unique_ids(images: list[ImageItem]) -> None:
+    seen: dict[str, Path] = {}
+    for item in images:
+        if item.id in seen:
+            raise InputError(f"{item.path}: same name as {seen[item.id].name} apart from the extension; "
+                             "each image needs its own name (it is the image's id).")
+        seen[item.id] = item.path
+
+
+def _apply_labels(path: Path, images: list[ImageItem]) -> None:
+    by_file = {item.path.name: item for item in images}
+    labelled: dict[str, int] = {}
+    for line, row in _label_rows(path):
+        name = row.get("file")
+        if not isinstance(name, str) or not name:
+            raise InputError(f"{path}, line {line}: field 'file' is missing or not a string (the image's "
+                             f"file name in this folder; see {SCHEMA}).")
+        if name not in by_file:
+            raise InputError(f"{path}, line {line}: field 'file': {name!r} is not an image in this folder.")
+        if name in labelled:
+            raise InputError(f"{path}, line {line}: {name!r} is already labelled on line {labelled[name]}.")
+        labelled[name] = line
+        _label(path, line, row, by_file[name])
+    missing = [item.path.name for item in images if item.path.name not in labelled]
+    if missing:
+        raise InputError(f"{path}: no line for {missing[0]}" + (f" and {len(missing) - 1} more images"
+                         if len(missing) > 1 else "") + ". Label every image or none (delete the file).")
+    ids = {}
+    for item in images:
+        if item.id in ids:
+            raise InputError(f"{path}, line {labelled[item.path.name]}: id {item.id!r} is already used on "
+                             f"line {labelled[ids[item.id]]}; every image needs its own id.")
+        ids[item.id] = item.path.name
+
+
+def _label_rows(path: Path) -> list[tuple[int, dict]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not valid UTF-8. Save the file as UTF-8.") from None
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}, column {exc.colno}). "
+                             "Each line must be one image's labels as a JSON object.") from None
+        if not isinstance(row, dict):
+            raise InputError(f"{path}, line {number}: expected a JSON object, found {type(row).__name__}.")
+        rows.append((number, row))
+    return rows
+
+
+def _label(path: Path, line: int, row: dict, item: ImageItem) -> None:
+    kind = row.get("type")
+    if kind not in TYPES:
+        raise InputError(f"{path}, line {line}: field 'type': unknown type {kind!r} (known: {', '.join(TYPES)}).")
+    fields = row.get("fields", {})
+    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
+        raise InputError(f"{path}, line {line}: field 'fields' must be an object of strings, "
+                         f'e.g. {{"invoice_number": "INV-12345"}}.')
+    lines = row.get("lines")
+    if lines is not None and (not isinstance(lines, list) or not all(isinstance(s, str) for s in lines)):
+        raise InputError(f"{path}, line {line}: field 'lines' must be a list of strings.")
+    if row.get("id") is not None:
+        if not isinstance(row["id"], str) or not row["id"].strip():
+            raise InputError(f"{path}, line {line}: field 'id' must be a non-empty string, got {row['id']!r}.")
+        item.id = row["id"].strip()
+    item.type, item.fields, item.lines = kind, fields, lines
+    item.extra = {k: row[k] for k in ("language", "split", "scenario", "window", "nuisances") if k in row}
