@@ -60,8 +60,9 @@ def serve_azure_vision(
     typer.echo(f"# Azure AI Vision emulator (labkit) on 127.0.0.1, {mode}. Paste into a shell:")
     for name, value in server.env().items():
         typer.echo(f"export {name}={value}")
-    typer.echo(f"# region {region}, tier {tier}; control API: {server.url}/_mock/  "
-               "(README: mocks/azure_vision/README.md). Ctrl-C stops.")
+    typer.echo(f"# region {region}, tier {tier}")
+    typer.echo(f"# control API: {server.url}/_mock/  (README: mocks/azure_vision/README.md). "
+               "Ctrl-C stops.")
     sys.stdout.flush()
     server.serve_forever()
 
