@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import multiprocessing
 import random
 from collections.abc import Iterable
@@ -70,9 +71,12 @@ LABELS_FILE = "labels.jsonl"
 
 TYPE_PRIOR = {"error_screenshot": 0.3, "invoice": 0.24, "config_screen": 0.18, "damaged_device": 0.16,
               "shipping_label": 0.12}
-PHONE_PHOTO = {"error_screenshot": 0.1, "config_screen": 0.1, "invoice": 0.12, "shipping_label": 0.15,
+PHONE_PHOTO = {"error_screenshot": 0.15, "config_screen": 0.15, "invoice": 0.2, "shipping_label": 0.25,
                "damaged_device": 0.0}  # devices are always photos: see _finish
-DARK_MODE, RECEIPT, SCAN_ROTATION = 0.15, 0.3, 0.6
+CROP = {"error_screenshot": 0.35, "config_screen": 0.35, "invoice": 0.15, "shipping_label": 0.15,
+        "damaged_device": 0.0}  # cut down to the part that matters, key fields always kept
+DARK_MODE, SCAN_ROTATION = 0.15, 0.6
+INVOICE_LAYOUTS = {"standard": 0.55, "receipt": 0.25, "viewer": 0.2}  # viewer: a screenshot of the PDF
 # What each drift scenario changes, from its first drifted window on.
 DRIFT_DARK, DRIFT_PHONE, DRIFT_LAYOUT, DRIFT_LANGUAGE = 0.85, 0.75, 0.85, 0.6
 
@@ -178,7 +182,7 @@ def _style(rng: random.Random, kind: str, drift: str) -> Style:
     language = "en"
     if drift == "new_language" and rng.random() < DRIFT_LANGUAGE:
         language = rng.choice(["de", "es"])
-    layout = "receipt" if rng.random() < RECEIPT else "standard"
+    layout = rng.choices(list(INVOICE_LAYOUTS), weights=list(INVOICE_LAYOUTS.values()))[0]
     if drift == "new_invoice_layout" and rng.random() < DRIFT_LAYOUT:
         layout = "modern"
     return Style(language=language, dark=kind in SCREENS and rng.random() < dark_p, layout=layout)
@@ -189,15 +193,23 @@ def _finish(rng: random.Random, kind: str, style: Style, drawing, drift: str):
     image, done = drawing.image, {}
     if style.dark:
         done["dark_mode"] = True
+    if drawing.boxes is not None and rng.random() < CROP[kind]:
+        cropped = nuisance.crop_to_fields(drawing, rng)
+        if cropped:
+            image, drawing.lines, drawing.fields = cropped
+            done["crop"] = True
     phone_p = DRIFT_PHONE if drift == "phone_photos" and kind in SCREENS else PHONE_PHOTO[kind]
     if rng.random() < phone_p:
         image = nuisance.phone_photo(image, rng, screen=kind in SCREENS)
         done["phone_photo"] = True
     elif kind == "damaged_device":  # already a photo at an angle: add the camera's softness and noise
         image, done["blur"] = nuisance.camera(image, rng)
-    elif kind in ("invoice", "shipping_label") and rng.random() < SCAN_ROTATION:
+    elif kind == "invoice" and style.layout != "viewer" and rng.random() < SCAN_ROTATION:
         image, done["rotation"] = nuisance.rotate_scan(image, rng, drawing.background)
-    done["scale"] = round(rng.uniform(0.6, 1.0), 2)
+    elif kind == "shipping_label" and rng.random() < SCAN_ROTATION:
+        image, done["rotation"] = nuisance.rotate_scan(image, rng, drawing.background, max_angle=6.0)
+    # never below 128 px on the short side: the smallest image both labs accept comfortably
+    done["scale"] = min(1.0, max(round(rng.uniform(0.6, 1.0), 2), math.ceil(12800 / min(image.size)) / 100))
     image = nuisance.rescale(image, done["scale"])
     photo = kind == "damaged_device" or done.get("phone_photo", False)
     quality = rng.randint(50, 90) if photo else (rng.randint(35, 90) if rng.random() < 0.5 else None)

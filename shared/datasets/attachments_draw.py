@@ -96,7 +96,7 @@ def font(kind: str, size: int) -> ImageFont.FreeTypeFont:
 class Style:
     language: str = "en"
     dark: bool = False  # screens only: dark theme
-    layout: str = "standard"  # invoices: standard, receipt, or modern (only in the new_invoice_layout drift)
+    layout: str = "standard"  # invoices: standard, receipt, viewer, or modern (only in new_invoice_layout)
 
 
 @dataclass
@@ -105,6 +105,7 @@ class Drawing:
     fields: dict[str, str]
     lines: list[str]
     background: tuple[int, int, int]  # colour that fills the corners after a rotation
+    boxes: list[tuple[int, int, int, int]] | None = None  # each line's box; None when rotated with its object
 
 
 @dataclass
@@ -136,11 +137,13 @@ class Canvas:
         self.image = Image.new("RGB", size, fill)
         self.draw = ImageDraw.Draw(self.image)
         self.lines: list[str] = []
+        self.boxes: list[tuple[int, int, int, int]] = []
 
     def text(self, xy, s: str, kind: str, size: int, fill, anchor: str = "la") -> float:
         f = font(kind, size)
         self.draw.text(xy, s, font=f, fill=fill, anchor=anchor)
         self.lines.append(s)
+        self.boxes.append(self.draw.textbbox(xy, s, font=f, anchor=anchor))
         return f.getlength(s)
 
     def fitted(self, xy, s: str, kind: str, size: int, fill, max_width: float, anchor: str = "la") -> float:
@@ -148,6 +151,23 @@ class Canvas:
         while size > 11 and font(kind, size).getlength(s) > max_width:
             size -= 1
         return self.text(xy, s, kind, size, fill, anchor)
+
+    def paragraph(self, xy, s: str, kind: str, size: int, fill, max_width: float, center: bool = False) -> int:
+        """Draw S word-wrapped to MAX_WIDTH, one entry in `lines` per drawn line; returns the y below."""
+        rows, current = [], ""
+        for word in s.split():
+            trial = f"{current} {word}".strip()
+            if current and font(kind, size).getlength(trial) > max_width:
+                rows.append(current)
+                current = word
+            else:
+                current = trial
+        rows.append(current)
+        x, y = xy
+        for row in rows:
+            self.fitted((x, y), row, kind, size, fill, max_width, anchor="ma" if center else "la")
+            y += size + 5
+        return y
 
     def box(self, xy, fill=None, outline=None, width=1, radius=0):
         if radius:
@@ -190,9 +210,14 @@ def tracking_number(rng) -> str:
 
 # ---- screens --------------------------------------------------------------------------------
 
-def _window_chrome(c: Canvas, pal: Palette, w: int, title: str | None, rng) -> int:
+DESKTOP_SIZES = [(512, 384), (512, 320), (512, 288), (480, 360)]
+MOBILE_SIZES = [(240, 512), (256, 512), (288, 512)]
+RED = (214, 48, 49)
+
+
+def _window_chrome(c: Canvas, pal: Palette, title: str | None) -> int:
     """A title bar with three window buttons; returns its height."""
-    h = 26
+    w, h = c.image.width, 26
     c.box((0, 0, w, h), fill=pal.panel)
     c.draw.line((0, h, w, h), fill=pal.line)
     for i, color in enumerate([(237, 106, 94), (245, 191, 79), (98, 197, 84)]):
@@ -202,8 +227,30 @@ def _window_chrome(c: Canvas, pal: Palette, w: int, title: str | None, rng) -> i
     return h
 
 
-def _app_behind(c: Canvas, pal: Palette, w: int, h: int, rng, top: int) -> None:
-    """An application window under the dialog: toolbar, cards and text we do not need to read."""
+def _browser_top(c: Canvas, pal: Palette, product: str, path: str) -> int:
+    """Address bar and the web app's header with its name; returns the height used."""
+    w = c.image.width
+    c.box((0, 0, w, 40), fill=pal.panel)
+    c.box((12, 8, w - 12, 32), fill=pal.back, radius=12)
+    c.fitted((26, 20), f"app.{product.lower()}.com/{path}", "sans", 13, pal.muted, max_width=w - 60, anchor="lm")
+    c.box((0, 41, w, 72), fill=pal.panel)
+    c.box((14, 48, 32, 66), fill=pal.accent, radius=4)
+    c.text((40, 57), product, "bold", 15, pal.text, anchor="lm")
+    return 72
+
+
+def _status_bar(c: Canvas, pal: Palette, rng) -> int:
+    """A phone's status bar (clock, battery); returns its height."""
+    w = c.image.width
+    c.text((14, 6), f"{rng.randint(7, 22)}:{rng.randint(0, 59):02d}", "bold", 12, pal.text)
+    c.box((w - 34, 8, w - 12, 18), outline=pal.text, radius=2)
+    c.box((w - 32, 10, w - 32 + rng.randint(4, 18), 16), fill=pal.text)
+    return 26
+
+
+def _app_behind(c: Canvas, pal: Palette, rng, top: int) -> None:
+    """An application window: toolbar, cards and text we do not need to read."""
+    w = c.image.width
     c.box((0, top, w, top + 34), fill=pal.accent)
     for i in range(rng.randint(2, 4)):
         x0 = 16 + i * (w - 32) // 3
@@ -212,37 +259,50 @@ def _app_behind(c: Canvas, pal: Palette, w: int, h: int, rng, top: int) -> None:
         c.placeholder_text(rng, x0 + 10, y0 + 14, (w - 64) // 3 - 24, rng.randint(3, 6), pal.line)
 
 
+def _desktop_background(c: Canvas, pal: Palette, words, rng, product: str) -> None:
+    """What the error appears over: the product's settings window half the time (so a dialog,
+    not the window behind it, is what makes an error screenshot), else a generic app."""
+    if rng.random() < 0.5:
+        _settings_window(c, pal, words, rng, product)
+    else:
+        _app_behind(c, pal, rng, _window_chrome(c, pal, product))
+
+
+def _dim(c: Canvas, amount: float) -> None:
+    """Modal dimming: the app behind fades, the dialog stands out."""
+    c.image.paste(Image.blend(c.image, Image.new("RGB", c.image.size, (0, 0, 0)), amount), (0, 0))
+
+
+def _error_icon(c: Canvas, cx: int, cy: int, r: int = 16) -> None:
+    c.draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=RED)
+    c.box((cx - 2, cy - r + 6, cx + 2, cy + 4), fill=(255, 255, 255))
+    c.box((cx - 2, cy + 7, cx + 2, cy + 11), fill=(255, 255, 255))
+
+
 def draw_error_screenshot(rng: random.Random, style: Style) -> Drawing:
-    w, h = rng.choice([(512, 384), (512, 320), (512, 288), (480, 360)])
     pal, words = palette(rng, style.dark), WORDS[style.language]
     product, feature = _product(rng)
     code = rng.choice(vocab.CODES)
     message = rng.choice(words["messages"]).format(feature=feature)
-    c = Canvas((w, h), pal.back)
-    if rng.random() < 0.3:
-        _error_page(c, pal, words, rng, w, h, product, code, message, feature)
-    else:
-        _error_dialog(c, pal, words, rng, w, h, product, code, message)
-    return Drawing(c.image, {"error_code": code, "product": product}, c.lines, pal.back)
+    layout = rng.choices(["dialog", "page", "toast", "mobile"], weights=[0.45, 0.2, 0.15, 0.2])[0]
+    c = Canvas(rng.choice(MOBILE_SIZES if layout == "mobile" else DESKTOP_SIZES), pal.back)
+    draw = {"dialog": _error_dialog, "page": _error_page, "toast": _error_toast, "mobile": _error_mobile}[layout]
+    draw(c, pal, words, rng, product, code, message, feature)
+    return Drawing(c.image, {"error_code": code, "product": product}, c.lines, pal.back, c.boxes)
 
 
-def _error_dialog(c, pal, words, rng, w, h, product, code, message):
-    top = _window_chrome(c, pal, w, None, rng)
-    _app_behind(c, pal, w, h, rng, top)
-    # modal dimming: the app behind fades, the dialog stands out
-    shade = Image.new("RGB", (w, h), (0, 0, 0))
-    c.image.paste(Image.blend(c.image, shade, 0.35), (0, 0))
-    dw, dh = int(w * rng.uniform(0.64, 0.84)), rng.randint(138, 168)
+def _error_dialog(c, pal, words, rng, product, code, message, feature):
+    w, h = c.image.size
+    _desktop_background(c, pal, words, rng, product)
+    _dim(c, rng.uniform(0.2, 0.45))
+    dw, dh = int(w * rng.uniform(0.6, 0.84)), rng.randint(138, 168)
     x0 = (w - dw) // 2 + rng.randint(-w // 16, w // 16)
     y0 = (h - dh) // 2 + rng.randint(-h // 12, h // 12)
     c.box((x0 + 4, y0 + 5, x0 + dw + 4, y0 + dh + 5), fill=(0, 0, 0), radius=8)  # shadow
     c.box((x0, y0, x0 + dw, y0 + dh), fill=pal.panel, outline=pal.line, radius=8)
     c.box((x0, y0, x0 + dw, y0 + 30), fill=pal.back, radius=8)
     c.fitted((x0 + 12, y0 + 8), f"{product} - {words['error']}", "bold", 14, pal.text, max_width=dw - 24)
-    cx, cy = x0 + 32, y0 + 62
-    c.draw.ellipse((cx - 16, cy - 16, cx + 16, cy + 16), fill=(214, 48, 49))
-    c.box((cx - 2, cy - 10, cx + 2, cy + 4), fill=(255, 255, 255))
-    c.box((cx - 2, cy + 7, cx + 2, cy + 11), fill=(255, 255, 255))
+    _error_icon(c, x0 + 32, y0 + 62)
     c.fitted((x0 + 58, y0 + 46), message, "sans", 14, pal.text, max_width=dw - 70)
     c.fitted((x0 + 58, y0 + 70), f"{words['code']}: {code}", "bold", 15, pal.text, max_width=dw - 70)
     bx = x0 + dw - 92
@@ -253,16 +313,25 @@ def _error_dialog(c, pal, words, rng, w, h, product, code, message):
         c.text((bx - 54, y0 + dh - 26), words["details"], "sans", 13, pal.text, anchor="mm")
 
 
-def _error_page(c, pal, words, rng, w, h, product, code, message, feature):
-    """A browser page that failed: address bar, big sad face, heading, code, retry button."""
-    c.box((0, 0, w, 40), fill=pal.panel)
-    c.box((12, 8, w - 12, 32), fill=pal.back, radius=12)
-    url = f"app.{product.lower()}.com/{feature.replace(' ', '-')}"
-    c.fitted((26, 20), url, "sans", 13, pal.muted, max_width=w - 60, anchor="lm")
-    c.box((0, 41, w, 72), fill=pal.panel)  # the app's own header, with its name
-    c.box((14, 48, 32, 66), fill=pal.accent, radius=4)
-    c.text((40, 57), product, "bold", 15, pal.text, anchor="lm")
-    cx, cy, r = w // 2 + rng.randint(-20, 20), 72 + int(h * 0.16), rng.randint(24, 30)
+def _error_toast(c, pal, words, rng, product, code, message, feature):
+    """No dialog: a red notification in a corner of the app, the rest of the screen untouched."""
+    w, h = c.image.size
+    _desktop_background(c, pal, words, rng, product)
+    tw, th = int(w * rng.uniform(0.5, 0.7)), 64
+    x0 = rng.choice([12, w - tw - 12])
+    y0 = rng.choice([34, h - th - 12])
+    c.box((x0 + 3, y0 + 4, x0 + tw + 3, y0 + th + 4), fill=(0, 0, 0), radius=6)
+    c.box((x0, y0, x0 + tw, y0 + th), fill=(90, 28, 30) if pal.back[0] < 100 else (253, 232, 230), radius=6)
+    c.box((x0, y0, x0 + 6, y0 + th), fill=RED)
+    c.fitted((x0 + 16, y0 + 10), f"{words['code']}: {code}", "bold", 14, pal.text, max_width=tw - 26)
+    c.fitted((x0 + 16, y0 + 34), message, "sans", 13, pal.text, max_width=tw - 26)
+
+
+def _error_page(c, pal, words, rng, product, code, message, feature):
+    """A browser page that failed: big sad face, heading, code, retry button."""
+    w, h = c.image.size
+    top = _browser_top(c, pal, product, feature.replace(" ", "-"))
+    cx, cy, r = w // 2 + rng.randint(-20, 20), top + int(h * 0.16), rng.randint(24, 30)
     c.draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=pal.muted, width=4)
     c.draw.ellipse((cx - r // 3 - 3, cy - r // 3 - 3, cx - r // 3 + 3, cy - r // 3 + 3), fill=pal.muted)
     c.draw.ellipse((cx + r // 3 - 3, cy - r // 3 - 3, cx + r // 3 + 3, cy - r // 3 + 3), fill=pal.muted)
@@ -276,12 +345,46 @@ def _error_page(c, pal, words, rng, w, h, product, code, message, feature):
         c.fitted((w // 2, y + 100), words["retry"], "bold", 13, (255, 255, 255), max_width=120, anchor="mm")
 
 
+def _error_mobile(c, pal, words, rng, product, code, message, feature):
+    """A phone screenshot: the app's list under an alert box."""
+    w, h = c.image.size
+    top = _status_bar(c, pal, rng)
+    c.box((0, top, w, top + 44), fill=pal.panel)
+    c.text((16, top + 22), product, "bold", 16, pal.text, anchor="lm")
+    _mobile_rows(c, pal, rng, top + 52)
+    _dim(c, rng.uniform(0.3, 0.5))
+    aw = w - 36
+    x0, y0 = 18, h // 2 - 90 + rng.randint(-40, 40)
+    c.box((x0, y0, x0 + aw, y0 + 170), fill=pal.panel, radius=12)
+    c.text((w // 2, y0 + 14), words["error"], "bold", 16, pal.text, anchor="mt")
+    y = c.paragraph((w // 2, y0 + 40), message, "sans", 13, pal.text, max_width=aw - 24, center=True)
+    c.fitted((w // 2, y + 6), f"{words['code']}: {code}", "bold", 13, pal.text, max_width=aw - 16, anchor="mt")
+    c.draw.line((x0, y0 + 128, x0 + aw, y0 + 128), fill=pal.line)
+    c.text((w // 2, y0 + 149), words["ok"], "bold", 15, pal.accent, anchor="mm")
+
+
+def _mobile_rows(c: Canvas, pal: Palette, rng, y: int) -> None:
+    """List rows of a phone app: an avatar and two grey lines each."""
+    w, h = c.image.size
+    while y + 50 < h:
+        c.draw.ellipse((14, y + 8, 46, y + 40), fill=pal.line)
+        c.placeholder_text(rng, 58, y + 14, w - 80, 2, pal.line, gap=14)
+        y += 56
+
+
 def draw_config_screen(rng: random.Random, style: Style) -> Drawing:
-    w, h = rng.choice([(512, 384), (512, 320), (480, 360)])
     pal, words = palette(rng, style.dark), WORDS[style.language]
     product, _ = _product(rng)
-    c = Canvas((w, h), pal.back)
-    top = _window_chrome(c, pal, w, f"{product} {words['settings']}", rng)
+    layout = rng.choices(["desktop", "mobile", "web"], weights=[0.55, 0.25, 0.2])[0]
+    c = Canvas(rng.choice(MOBILE_SIZES if layout == "mobile" else DESKTOP_SIZES), pal.back)
+    {"desktop": _settings_window, "mobile": _settings_mobile, "web": _settings_web}[layout](c, pal, words, rng, product)
+    return Drawing(c.image, {"product": product}, c.lines, pal.back, c.boxes)
+
+
+def _settings_window(c, pal, words, rng, product):
+    """A desktop settings window: title, sidebar of sections, options with controls, Save."""
+    w, h = c.image.size
+    top = _window_chrome(c, pal, f"{product} {words['settings']}")
     side = int(w * rng.uniform(0.24, 0.3))
     c.box((0, top + 1, side, h), fill=pal.panel)
     c.draw.line((side, top, side, h), fill=pal.line)
@@ -291,28 +394,72 @@ def draw_config_screen(rng: random.Random, style: Style) -> Drawing:
         if i == chosen:
             c.box((6, y - 5, side - 6, y + 21), fill=pal.accent, radius=4)
         c.fitted((16, y), item, "sans", 13, (255, 255, 255) if i == chosen else pal.text, max_width=side - 26)
-    x0, y = side + 20, top + 16
-    c.fitted((x0, y), words["nav"][chosen], "bold", 19, pal.text, max_width=w - x0 - 16)
-    y += 40
-    options = rng.sample(words["options"], k=min(len(words["options"]), (h - y - 50) // 38))
-    for option in options:
-        c.fitted((x0, y), option, "sans", 14, pal.text, max_width=w - x0 - 140)
-        _control(c, pal, words, rng, w - 20, y + 8)
-        c.draw.line((x0, y + 28, w - 16, y + 28), fill=pal.line)
-        y += 38
+    x0 = side + 20
+    c.fitted((x0, top + 16), words["nav"][chosen], "bold", 19, pal.text, max_width=w - x0 - 16)
+    _option_rows(c, pal, words, rng, x0, top + 56, w - 20)
     c.box((w - 100, h - 40, w - 20, h - 12), fill=pal.accent, radius=5)
     c.fitted((w - 60, h - 26), words["save"], "bold", 13, (255, 255, 255), max_width=72, anchor="mm")
-    return Drawing(c.image, {"product": product}, c.lines, pal.back)
+
+
+def _settings_web(c, pal, words, rng, product):
+    """The web app's settings page: same browser top as an error page, tabs instead of a sidebar."""
+    w, h = c.image.size
+    top = _browser_top(c, pal, product, "settings")
+    x, chosen = 16, rng.randrange(3)
+    for i, item in enumerate(words["nav"][:4]):
+        width = c.fitted((x, top + 14), item, "sans", 13, pal.accent if i == chosen else pal.muted, max_width=110)
+        if i == chosen:
+            c.box((x, top + 34, x + width, top + 37), fill=pal.accent)
+        x += int(width) + 22
+        if x > w - 60:
+            break
+    c.draw.line((0, top + 38, w, top + 38), fill=pal.line)
+    _option_rows(c, pal, words, rng, 24, top + 56, w - 24)
+
+
+def _settings_mobile(c, pal, words, rng, product):
+    """A phone's settings screen: big title, grouped rows with switches."""
+    w, h = c.image.size
+    top = _status_bar(c, pal, rng)
+    c.fitted((16, top + 8), product, "sans", 14, pal.accent, max_width=w - 32)
+    c.fitted((16, top + 30), words["settings"], "bold", 24, pal.text, max_width=w - 32)
+    y = top + 76
+    options = rng.sample(words["options"], k=len(words["options"]))
+    while y + 60 < h and options:
+        c.fitted((20, y), rng.choice(words["nav"]).upper(), "sans", 11, pal.muted, max_width=w - 40)
+        rows = min(len(options), rng.randint(2, 3), (h - y - 30) // 40)
+        c.box((10, y + 18, w - 10, y + 18 + rows * 40), fill=pal.panel, radius=10)
+        for r in range(rows):
+            ry = y + 18 + r * 40
+            c.fitted((22, ry + 12), options.pop(), "sans", 13, pal.text, max_width=w - 100)
+            _switch(c, pal, rng, w - 22, ry + 20)
+            if r < rows - 1:
+                c.draw.line((22, ry + 40, w - 10, ry + 40), fill=pal.line)
+        y += 18 + rows * 40 + 16
+
+
+def _option_rows(c, pal, words, rng, x0, y, right):
+    h = c.image.height
+    options = rng.sample(words["options"], k=min(len(words["options"]), max(1, (h - y - 50) // 38)))
+    for option in options:
+        c.fitted((x0, y), option, "sans", 14, pal.text, max_width=right - x0 - 130)
+        _control(c, pal, words, rng, right, y + 8)
+        c.draw.line((x0, y + 28, right + 4, y + 28), fill=pal.line)
+        y += 38
+
+
+def _switch(c, pal, rng, right, cy):
+    on = rng.random() < 0.5
+    c.box((right - 40, cy - 10, right, cy + 10), fill=pal.accent if on else pal.line, radius=10)
+    knob = right - 10 if on else right - 30
+    c.draw.ellipse((knob - 8, cy - 8, knob + 8, cy + 8), fill=(255, 255, 255))
 
 
 def _control(c, pal, words, rng, right, cy):
     """A switch, a drop-down with its value, or a checkbox, right-aligned at RIGHT."""
     kind = rng.random()
     if kind < 0.55:
-        on = rng.random() < 0.5
-        c.box((right - 40, cy - 10, right, cy + 10), fill=pal.accent if on else pal.line, radius=10)
-        knob = right - 10 if on else right - 30
-        c.draw.ellipse((knob - 8, cy - 8, knob + 8, cy + 8), fill=(255, 255, 255))
+        _switch(c, pal, rng, right, cy)
     elif kind < 0.85:
         c.box((right - 118, cy - 12, right, cy + 12), fill=pal.panel, outline=pal.muted, radius=4)
         c.fitted((right - 110, cy), rng.choice(words["values"]), "sans", 13, pal.text, max_width=88, anchor="lm")
@@ -336,12 +483,30 @@ def _items(rng, language, product, words) -> tuple[list[tuple[str, int, int]], i
 
 
 def draw_invoice(rng: random.Random, style: Style) -> Drawing:
-    if style.layout == "modern":
-        return _modern_invoice(rng, style)
-    if style.layout == "receipt":
-        return _receipt(rng, style)
+    draw = {"modern": _modern_invoice, "receipt": _receipt, "viewer": _invoice_viewer}.get(style.layout)
+    return draw(rng, style) if draw else _standard_invoice(rng, style)
+
+
+def _invoice_viewer(rng, style) -> Drawing:
+    """A screenshot of the invoice PDF open in a viewer: toolbar, grey surround, the page."""
+    dark = rng.random() < 0.4
+    page = _standard_invoice(rng, style, size=(384, 464))
+    c = Canvas((512, 512), (52, 54, 58) if dark else (212, 214, 218))
+    ink = (225, 225, 228) if dark else (30, 30, 35)
+    c.box((0, 0, 512, 36), fill=(38, 39, 42) if dark else (246, 246, 248))
+    c.text((14, 18), f"{page.fields['invoice_number']}.pdf", "sans", 13, ink, anchor="lm")
+    c.text((256, 18), "1 / 1", "sans", 12, ink, anchor="mm")
+    c.text((498, 18), "100%", "sans", 12, ink, anchor="rm")
+    c.image.paste(page.image, (64, 44))
+    page_boxes = [(x0 + 64, y0 + 44, x1 + 64, y1 + 44) for x0, y0, x1, y1 in page.boxes]
+    return Drawing(c.image, page.fields, c.lines[:1] + page.lines + c.lines[1:], c.image.getpixel((0, 100)),
+                   c.boxes[:1] + page_boxes + c.boxes[1:])
+
+
+def _standard_invoice(rng, style, size=None) -> Drawing:
+    """A portrait invoice: vendor, title, number, date, bill-to, a table of items, the total."""
     lang, words = style.language, WORDS[style.language]
-    w, h = rng.choice([(384, 512), (362, 512), (400, 512)])
+    w, h = size or rng.choice([(384, 512), (362, 512), (400, 512)])
     paper = (rng.randint(246, 255),) * 2 + (rng.randint(240, 250),)
     accent, ink, muted = rng.choice(ACCENTS), (25, 25, 30), (100, 100, 108)
     product, _ = _product(rng)
@@ -381,7 +546,7 @@ def draw_invoice(rng: random.Random, style: Style) -> Drawing:
     amount = money(total, lang)
     c.text((w - m - 6, y + 12), f"{words['total']}: {amount}", "bold", 17, ink, anchor="ra")
     c.text((m, h - m - 14), words["thanks"], "sans", 12, muted)
-    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, paper)
+    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, paper, c.boxes)
 
 
 def _receipt(rng, style) -> Drawing:
@@ -416,7 +581,7 @@ def _receipt(rng, style) -> Drawing:
     c.fitted((x0 + 14, y + 44), f"{words['paid']} **** {rng.randint(1000, 9999)}", "mono", 12, ink,
              max_width=pw - 28)
     _barcode(c, rng, x0 + 30, y + 80, pw - 60, 36)
-    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, back)
+    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, back, c.boxes)
 
 
 def _modern_invoice(rng, style) -> Drawing:
@@ -449,7 +614,7 @@ def _modern_invoice(rng, style) -> Drawing:
         c.text((w - 20, y), money(cents, lang), "sans", 13, ink, anchor="ra")
         y += 24
     _qr(c, rng, w - 84, h - 84, 64)
-    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, paper)
+    return Drawing(c.image, {"invoice_number": number, "amount": amount, "product": product}, c.lines, paper, c.boxes)
 
 
 def _barcode(c: Canvas, rng, x, y, width, height):
@@ -476,10 +641,12 @@ def _qr(c: Canvas, rng, x, y, size):
 def draw_shipping_label(rng: random.Random, style: Style) -> Drawing:
     words = WORDS[style.language]
     w, h = rng.choice([(512, 384), (480, 360), (384, 512)])
-    cardboard = (rng.randint(170, 200), rng.randint(130, 150), rng.randint(85, 105))
+    # on a cardboard box, or on a white or grey plastic mailer
+    cardboard = rng.choices([(rng.randint(170, 200), rng.randint(130, 150), rng.randint(85, 105)),
+                             (rng.randint(222, 240),) * 3, (rng.randint(140, 165),) * 3], weights=[0.65, 0.2, 0.15])[0]
     c = Canvas((w, h), cardboard)
     _cardboard_texture(c, rng)
-    lw, lh = int(w * rng.uniform(0.8, 0.9)), int(h * rng.uniform(0.84, 0.92))
+    lw, lh = int(w * rng.uniform(0.76, 0.88)), int(h * rng.uniform(0.8, 0.9))
     x0, y0 = rng.randint(6, w - lw - 6), rng.randint(6, h - lh - 6)
     ink, m = (10, 10, 10), 12
     c.box((x0, y0, x0 + lw, y0 + lh), fill=(252, 252, 250), outline=ink, width=3)
@@ -505,7 +672,7 @@ def draw_shipping_label(rng: random.Random, style: Style) -> Drawing:
     _barcode(c, rng, x0 + m + 6, y + 10, lw - 2 * m - 12, max(24, min(70, space - 10)))
     c.fitted((x0 + lw // 2, y0 + lh - 12), f"{words['tracking']} {number}", "mono-bold", 16, ink,
              max_width=lw - 2 * m, anchor="md")
-    return Drawing(c.image, {"tracking_number": number}, c.lines, cardboard)
+    return Drawing(c.image, {"tracking_number": number}, c.lines, cardboard, c.boxes)
 
 
 def _cardboard_texture(c: Canvas, rng) -> None:
@@ -585,10 +752,25 @@ def _phone(c, rng, w, h):
     body = rng.choice([(20, 20, 24), (200, 200, 205), (60, 70, 90)])
     c.box((x0, y0, x0 + pw, y0 + ph), fill=body + (255,), radius=18)
     screen = (x0 + 8, y0 + 24, x0 + pw - 8, y0 + ph - 24)
-    c.box(screen, fill=(15, 18, 28, 255), radius=4)
     c.draw.ellipse((x0 + pw // 2 - 4, y0 + 9, x0 + pw // 2 + 4, y0 + 17), fill=(40, 40, 45, 255))
-    _cracks(c, rng, screen, (210, 215, 225, 255))
+    _cracked_screen(c, rng, screen)
     return (x0, y0, x0 + pw, y0 + ph)
+
+
+def _cracked_screen(c: Canvas, rng, screen) -> None:
+    """A dark screen with light cracks, or (a third of the time) a lit screen showing an app
+    under dark cracks: then the photo shares a screen with the screenshots, and only the device
+    around it tells them apart."""
+    if rng.random() < 0.35:
+        x0, y0, x1, y1 = screen
+        c.box(screen, fill=(245, 245, 248, 255))
+        c.box((x0, y0, x1, y0 + 22), fill=rng.choice(ACCENTS) + (255,))
+        for y in range(y0 + 32, y1 - 16, 26):
+            c.box((x0 + 8, y, x0 + 8 + int((x1 - x0 - 16) * rng.uniform(0.4, 0.95)), y + 6), fill=(200, 200, 206, 255))
+        _cracks(c, rng, screen, (70, 70, 80, 255))
+    else:
+        c.box(screen, fill=(15, 18, 28, 255), radius=4)
+        _cracks(c, rng, screen, (210, 215, 225, 255))
 
 
 def _laptop(c, rng, w, h):
@@ -598,13 +780,12 @@ def _laptop(c, rng, w, h):
     shell = rng.choice([(180, 182, 188), (45, 47, 52)])
     c.box((x0, y0, x0 + lw, y0 + sh), fill=shell + (255,), radius=8)
     screen = (x0 + 12, y0 + 12, x0 + lw - 12, y0 + sh - 10)
-    c.box(screen, fill=(25, 30, 45, 255))
     c.draw.polygon([(x0 - 20, y0 + sh + 50), (x0 + lw + 20, y0 + sh + 50), (x0 + lw, y0 + sh), (x0, y0 + sh)],
                    fill=tuple(int(v * 0.85) for v in shell) + (255,))
     for r in range(3):  # keyboard rows
         y = y0 + sh + 8 + r * 13
         c.box((x0 + 10 - 5 * r, y, x0 + lw - 10 + 5 * r, y + 8), fill=(30, 30, 34, 255))
-    _cracks(c, rng, screen, (200, 205, 215, 255))
+    _cracked_screen(c, rng, screen)
     return (x0 - 20, y0, x0 + lw + 20, y0 + sh + 50)
 
 

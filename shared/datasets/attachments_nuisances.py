@@ -15,9 +15,39 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 
-def rotate_scan(image: Image.Image, rng: random.Random, fill) -> tuple[Image.Image, float]:
-    """A sheet laid a little crooked on the scanner glass."""
-    angle = round(rng.uniform(-3.0, 3.0), 2)
+def crop_to_fields(drawing, rng: random.Random, min_side: int = 160):
+    """The sender cut the screenshot (or photographed part of the page) down to what matters:
+    a random window that still holds every key field's line. Lines cut by the window's edge
+    are no longer listed; returns (image, lines, fields), or None when no such window exists."""
+    w, h = drawing.image.size
+    keep = [box for line, box in zip(drawing.lines, drawing.boxes, strict=True)
+            if any(value in line for value in drawing.fields.values())]
+    if not keep:
+        return None
+    need = (min(b[0] for b in keep) - 8, min(b[1] for b in keep) - 8, max(b[2] for b in keep) + 8,
+            max(b[3] for b in keep) + 8)
+    cw = rng.randint(min(w, max(min_side, need[2] - need[0], int(w * 0.45))), w)
+    ch = rng.randint(min(h, max(min_side, need[3] - need[1], int(h * 0.45))), h)
+    x0 = _start(rng, need[0], need[2], cw, w)
+    y0 = _start(rng, need[1], need[3], ch, h)
+    inside = [(line, box) for line, box in zip(drawing.lines, drawing.boxes, strict=True)
+              if box[0] >= x0 and box[1] >= y0 and box[2] <= x0 + cw and box[3] <= y0 + ch]
+    lines = [line for line, _ in inside]
+    fields = {k: v for k, v in drawing.fields.items() if any(v in line for line in lines)}
+    if fields != drawing.fields:
+        return None
+    return drawing.image.crop((x0, y0, x0 + cw, y0 + ch)), lines, fields
+
+
+def _start(rng: random.Random, lo: int, hi: int, size: int, total: int) -> int:
+    """Where a window of SIZE starts so that it covers [LO, HI] and stays within [0, TOTAL]."""
+    first, last = max(0, hi - size), min(lo, total - size)
+    return rng.randint(first, last) if first <= last else max(0, min(lo, total - size))
+
+
+def rotate_scan(image: Image.Image, rng: random.Random, fill, max_angle: float = 3.0) -> tuple[Image.Image, float]:
+    """A sheet laid a little crooked on the scanner glass (or a label stuck on crooked)."""
+    angle = round(rng.uniform(-max_angle, max_angle), 2)
     return image.rotate(angle, resample=Image.BILINEAR, fillcolor=fill), angle
 
 

@@ -140,7 +140,7 @@ def test_types_are_learnable_from_pixels_but_not_trivially(train):
         v = _gray(a).ravel()
         right += min(centroids, key=lambda t: np.sum((centroids[t] - v) ** 2)) == a.type
     majority = max(sum(a.type == t for a in test) for t in TYPES) / len(test)
-    assert majority + 0.2 < right / len(test) < 0.97
+    assert majority + 0.12 < right / len(test) < 0.9
 
 
 # ---- drift -----------------------------------------------------------------------------------
@@ -176,8 +176,8 @@ def test_dark_mode_darkens_screens_from_drift_start(streams):
 def test_phone_photos_of_screens_from_drift_start(streams):
     before, after = _before_after(streams["phone_photos"])
     screens = [[a for a in part if a.type in SCREENS] for part in (before, after)]
-    assert _share(screens[0], lambda a: a.nuisances.get("phone_photo")) < 0.3
-    assert _share(screens[1], lambda a: a.nuisances.get("phone_photo")) > 0.6
+    shares = [_share(part, lambda a: a.nuisances.get("phone_photo")) for part in screens]
+    assert shares[0] < 0.45 and shares[1] > 0.6 and shares[1] - shares[0] > 0.3, shares
     assert all(a.format == "jpeg" for a in screens[1] if a.nuisances.get("phone_photo"))
 
 
@@ -186,9 +186,9 @@ def test_new_invoice_layout_is_landscape_with_new_wording_from_drift_start(strea
     invoices = [[a for a in part if "invoice_number" in a.fields] for part in (before, after)]
     assert invoices[1], "the drifted window has invoices"
     assert not any("Amount due" in a.lines for a in invoices[0])
-    assert all(a.image.width <= a.image.height for a in invoices[0] if not a.nuisances.get("rotation"))
+    landscape = [_share(part, lambda a: a.image.width > a.image.height * 1.1) for part in invoices]
+    assert landscape[0] < 0.3 and landscape[1] > 0.6, landscape  # measured on the pixels
     assert _share(invoices[1], lambda a: "Amount due" in a.lines) > 0.6
-    assert _share(invoices[1], lambda a: a.image.width > a.image.height) > 0.6
 
 
 def test_new_language_brings_german_and_spanish_from_drift_start(streams):
