@@ -202,6 +202,8 @@ def _grade_batch(folder: Path, lab: str | None, jobs: int, report: Path, fmt: st
         _fail(str(exc))
     if fmt == "gradescope":
         _fail("a Gradescope results.json holds one submission; use a .csv gradebook here.")
+    if report.is_dir():
+        _fail(f"--report {report} is a folder; give a file name, e.g. {report / 'gradebook.csv'}.")
     done: list = []
     typer.echo(f"Grading {len(folders)} submission(s), {jobs} at a time; report: {report}")
 

@@ -225,8 +225,11 @@ def test_bad_submissions_folders_are_clear_errors(labkit, tmp_path):
     (tmp_path / "empty").mkdir()
     empty = labkit("grade", "--submissions", tmp_path / "empty")
     both = labkit("grade", "--submissions", tmp_path / "empty", "--solution")
+    (tmp_path / "subs" / "alice" / "labs").mkdir(parents=True)
+    folder_report = labkit("grade", "--submissions", tmp_path / "subs", "--report", tmp_path,
+                           "--format", "gradebook")
     for result, words in ((missing, "is not a folder"), (empty, "holds no submission folders"),
-                          (both, "leave out --solution")):
+                          (both, "leave out --solution"), (folder_report, "is a folder")):
         assert result.exit_code == 2 and words in result.output, result.output
         assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
 
