@@ -126,7 +126,8 @@ def grade(
         None, "--format", help="gradescope, junit, csv or gradebook (default: from --report)."
     ),
     timeout: float = typer.Option(60.0, "--timeout", help="Seconds allowed per graded test."),
-    wall_clock: float = typer.Option(1800.0, "--wall-clock", help="Seconds allowed per lab."),
+    wall_clock: float = typer.Option(
+        1800.0, "--wall-clock", help="Seconds allowed per lab (with --submissions: per submission)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show pytest's output too."),
     submissions_dir: Path = typer.Option(
         None, "--submissions", help="A folder of submission folders: grade them all, in parallel "
