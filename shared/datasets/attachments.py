@@ -7,12 +7,14 @@ index), so ``generate(50)`` is the first 50 items of ``generate(500)``, and spli
 an item.
 
 Types (``TYPES``) and the key fields each draws (``fields``; a field is present only when its
-value is drawn in the image, always as one of ``lines``):
-    error_screenshot  error_code, product       a dialog over an app, or a browser error page
-    invoice           invoice_number, amount, product   an A4 invoice or a till receipt
-    damaged_device    product (when a sticker is on it)  a phone, laptop or router photo
-    shipping_label    tracking_number           a label with barcode on cardboard
-    config_screen     product                   a settings window: sidebar, switches
+value is drawn in the image, always as part of one of ``lines``):
+    error_screenshot  error_code, product   a dialog over an app or its settings, a red toast,
+                                            a browser error page, or a phone alert
+    invoice           invoice_number, amount, product   a portrait invoice, a till receipt, or
+                                            a screenshot of the invoice PDF in a viewer
+    damaged_device    product (with a sticker)  a cracked phone, laptop or router on a table
+    shipping_label    tracking_number       a label with a barcode on a box or a mailer bag
+    config_screen     product               a settings window (sidebar), web page (tabs) or phone
 
 API:
     generate(n, seed=0, split="train") -> list[Attachment]
@@ -22,17 +24,19 @@ API:
     read_labels(folder) -> list[dict]
     ``labkit data attachments --out DIR`` writes the whole dataset (see shared/datasets/README.md).
 
-An :class:`Attachment` has ``id``, ``type``, ``fields``, ``lines`` (every text line drawn, for
-OCR accuracy), ``language``, ``nuisances`` (what was done to it: ``scale``, ``jpeg_quality``,
-``rotation``, ``blur``, ``phone_photo``, ``dark_mode``), ``data`` (the file's bytes),
-``format`` (``png`` or ``jpeg``), ``image`` (decoded PIL image) and, in the stream,
-``scenario`` and ``window``. ``nuisances`` is for analysis: a model must not read it.
+An :class:`Attachment` has ``id``, ``type``, ``fields``, ``lines`` (every text line drawn and
+visible, for OCR accuracy), ``language``, ``nuisances`` (what was done to it: ``crop``,
+``scale``, ``jpeg_quality``, ``rotation``, ``blur``, ``phone_photo``, ``dark_mode``), ``data``
+(the file's bytes), ``format`` (``png`` or ``jpeg``), ``image`` (decoded PIL image), ``split``
+and, in the stream, ``scenario`` and ``window``. ``nuisances`` is for analysis: a model must not
+read it.
 
-Nuisances of the training data: 15% of screens in dark mode; phone photos of 10% of screens,
-12% of invoices and 15% of labels; scans rotated up to 3 degrees; devices always photographed
-(blur, noise); everything rescaled to 60-100%; photos always JPEG, the rest half the time.
-2% of type labels are wrong (``LABEL_NOISE``), as in a real queue: type accuracy cannot exceed
-about 98%. Fields always describe what is drawn.
+Nuisances of the training data: 15% of screens in dark mode; 35% of screens (15% of invoices
+and labels) cropped to the part that holds the key fields; phone photos of 15% of screens, 20%
+of invoices and 25% of labels; scans rotated up to 3 degrees (labels up to 6); devices always
+photographed (blur, noise); everything rescaled to 60-100% (never below 128 px); photos always
+JPEG, the rest half the time. 2% of type labels are wrong (``LABEL_NOISE``), as in a real
+queue: type accuracy cannot exceed about 98%. Fields always describe what is drawn.
 
 Drift scenarios of the stream (from window ``drift_start`` on; earlier windows look like the
 training data): ``none``; ``dark_mode`` (85% of screens dark); ``phone_photos`` (75% of screens
@@ -114,7 +118,9 @@ class Attachment:
 
 
 def generate(n: int, seed: int = 0, split: str = "train", workers: int = 1) -> list[Attachment]:
-    """N attachments of SPLIT (train, validation or test), drawn like the training data."""
+    """N attachments of SPLIT (train, validation or test), drawn like the training data.
+    WORKERS > 1 draws in that many spawned processes (same bytes as one process); a script that
+    uses it needs the usual ``if __name__ == "__main__":`` guard."""
     with _pool(workers) as pool:
         return _build_all(_split_jobs(n, seed, split), pool)
 
@@ -209,7 +215,8 @@ def _finish(rng: random.Random, kind: str, style: Style, drawing, drift: str):
     elif kind == "shipping_label" and rng.random() < SCAN_ROTATION:
         image, done["rotation"] = nuisance.rotate_scan(image, rng, drawing.background, max_angle=6.0)
     # never below 128 px on the short side: the smallest image both labs accept comfortably
-    done["scale"] = min(1.0, max(round(rng.uniform(0.6, 1.0), 2), math.ceil(12800 / min(image.size)) / 100))
+    low = 0.8 if done.get("phone_photo") else 0.6  # a photo's text is already small in its frame
+    done["scale"] = min(1.0, max(round(rng.uniform(low, 1.0), 2), math.ceil(12800 / min(image.size)) / 100))
     image = nuisance.rescale(image, done["scale"])
     photo = kind == "damaged_device" or done.get("phone_photo", False)
     quality = rng.randint(50, 90) if photo else (rng.randint(35, 90) if rng.random() < 0.5 else None)

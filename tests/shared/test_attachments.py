@@ -129,6 +129,17 @@ def test_nuisances_vary_and_are_recorded(train):
     assert all(a.language == "en" for a in train)
 
 
+def test_crops_keep_every_key_field_and_only_visible_lines(train):
+    cropped = [a for a in train if a.nuisances.get("crop")]
+    assert cropped and all(a.type != "damaged_device" for a in cropped)
+    for a in cropped:
+        assert all(any(v in line for line in a.lines) for v in a.fields.values()), a.id
+    screens = [a for a in train if a.type in SCREENS and "dark_mode" not in a.nuisances]
+    lines = [len(a.lines) for a in screens if a.nuisances.get("crop")]
+    whole = [len(a.lines) for a in screens if not a.nuisances.get("crop") and not a.nuisances.get("phone_photo")]
+    assert np.mean(lines) < np.mean(whole), "a crop drops the lines outside it"
+
+
 def test_types_are_learnable_from_pixels_but_not_trivially(train):
     """A nearest-centroid classifier on 24x24 grey pixels beats the majority class by far, yet
     stays well short of perfect: layouts differ, nuisances blur the picture."""
@@ -272,6 +283,13 @@ def test_bad_files_are_named_with_what_to_do(folder, name, content, expected):
     (folder / name).write_bytes(content)
     message = _error(folder)
     assert name in message and expected in message
+
+
+def test_gif_and_bmp_are_accepted(folder):
+    Image.new("RGB", (64, 48), "white").save(folder / "old.bmp")
+    Image.new("RGB", (64, 48), "white").save(folder / "anim.gif")
+    formats = {i.id: i.format for i in load_images(folder).images}
+    assert formats["old"] == "BMP" and formats["anim"] == "GIF"
 
 
 def test_truncated_image_is_reported(folder):
