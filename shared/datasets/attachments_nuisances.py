@@ -58,27 +58,31 @@ def phone_photo(image: Image.Image, rng: random.Random, screen: bool) -> Image.I
     out_w, out_h = (512, 384) if w >= h else (384, 512)
     gen = np.random.default_rng(rng.getrandbits(32))
     frame = Image.new("RGB", (out_w, out_h), _surroundings(rng, screen))
-    k = rng.uniform(0.78, 0.9)  # the subject fills most of the frame: people aim at what matters
-    inner = image.resize((int(w * min(out_w / w, out_h / h) * k), int(h * min(out_w / w, out_h / h) * k)),
-                         Image.BILINEAR)
+    k = rng.uniform(0.78, 0.9) * min(out_w / w, out_h / h)  # people aim at what matters: it fills the frame
+    inner = image.resize((int(w * k), int(h * k)), Image.BILINEAR)
     x0, y0 = (out_w - inner.width) // 2, (out_h - inner.height) // 2
-    if screen:  # the monitor's black bezel
+    if screen:  # the monitor's black bezel, and moiré on the screen only
         frame.paste((12, 12, 14), (x0 - 12, y0 - 12, x0 + inner.width + 12, y0 + inner.height + 12))
+        inner = _moire(inner, rng)
     frame.paste(inner, (x0, y0))
-    frame = perspective(frame, rng, strength=0.09)
-    pixels = np.asarray(frame, np.float32)
-    if screen:  # moiré: interference of the screen's pixel grid with the camera's sensor
-        f, a, amp = rng.uniform(0.35, 0.9), rng.uniform(-0.6, 0.6), rng.uniform(4, 10)
-        # sin(u + v) = sin u cos v + cos u sin v: two outer products instead of a full grid
-        u = f * np.cos(a) * np.arange(out_w, dtype=np.float32)
-        v = f * np.sin(a) * np.arange(out_h, dtype=np.float32)
-        pixels += (amp * (np.outer(np.cos(v), np.sin(u)) + np.outer(np.sin(v), np.cos(u))))[:, :, None]
+    pixels = np.asarray(perspective(frame, rng, strength=0.07), np.float32)
     glare = _glare(gen, out_w, out_h, strength=rng.uniform(0.1, 0.3))
     pixels = pixels * (1 - glare) + 255 * glare
     pixels *= np.array([1.0 + rng.uniform(0, 0.06), 1.0, 1.0 - rng.uniform(0, 0.08)], np.float32)  # warm cast
     pixels += _noise(gen, out_h, out_w, rng.uniform(2, 6))
     photo = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
     return photo.filter(ImageFilter.BoxBlur(rng.uniform(0.4, 1.0)))  # box: a third of a Gaussian's cost
+
+
+def _moire(image: Image.Image, rng: random.Random) -> Image.Image:
+    """Interference of the screen's pixel grid with the camera's sensor: faint slanted bands."""
+    w, h = image.size
+    f, a, amp = rng.uniform(0.35, 0.9), rng.uniform(-0.6, 0.6), rng.uniform(3, 8)
+    # sin(u + v) = sin u cos v + cos u sin v: two outer products instead of a full grid
+    u = f * np.cos(a) * np.arange(w, dtype=np.float32)
+    v = f * np.sin(a) * np.arange(h, dtype=np.float32)
+    bands = amp * (np.outer(np.cos(v), np.sin(u)) + np.outer(np.sin(v), np.cos(u)))
+    return Image.fromarray(np.clip(np.asarray(image, np.float32) + bands[:, :, None], 0, 255).astype(np.uint8))
 
 
 def _surroundings(rng, screen) -> tuple[int, int, int]:
@@ -102,10 +106,13 @@ def _noise(gen: np.random.Generator, h: int, w: int, sigma: float) -> np.ndarray
 
 
 def perspective(image: Image.Image, rng: random.Random, strength: float) -> Image.Image:
-    """Move each corner inwards by up to STRENGTH of the size: the camera was not square on."""
+    """Pull each corner of the picture inwards by up to STRENGTH of the size (the camera was not
+    square on). Only inwards: nothing of the subject leaves the frame, so `lines` stay true."""
     w, h = image.size
     dst = [(0, 0), (w, 0), (w, h), (0, h)]
-    src = [(x + rng.uniform(-strength, strength) * w, y + rng.uniform(-strength, strength) * h) for x, y in dst]
+    outward = [(-1, -1), (1, -1), (1, 1), (-1, 1)]  # where each corner of the source lies
+    src = [(x + sx * rng.uniform(0, strength) * w, y + sy * rng.uniform(0, strength) * h)
+           for (x, y), (sx, sy) in zip(dst, outward, strict=True)]
     return image.transform((w, h), Image.PERSPECTIVE, _coefficients(dst, src), Image.BILINEAR,
                            fillcolor=image.getpixel((0, 0)))
 
