@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as VF
 
-from mocks.azure_vision.ocr import word_gap
+from mocks.azure_vision.ocr import is_word_gap
 from tests.mocks.azure_vision import drawing
 
 PAGES = [
@@ -79,7 +79,7 @@ def test_a_page_without_text_has_no_blocks(azure_vision):
     assert azure_vision.client().analyze(png, [VF.READ]).read.blocks == []
 
 
-def test_word_gaps_split_words_not_letters():
-    letter_gaps = [1, 2, 2, 3, 3, 4, 5]
-    assert word_gap(letter_gaps + [9, 10], ink_height=17) == 9
-    assert word_gap(letter_gaps, ink_height=17) > 5  # one word: nothing splits it
+def test_word_gaps_are_wide_for_the_text_and_for_the_line():
+    assert is_word_gap(16, ink_height=60, typical=4)
+    assert not is_word_gap(12, ink_height=60, typical=4)  # letter spacing of a wide font
+    assert not is_word_gap(20, ink_height=120, typical=4)  # small next to the text's size
