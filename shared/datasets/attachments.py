@@ -232,14 +232,28 @@ def write_folder(attachments: Iterable[Attachment], folder: Path | str) -> Path:
     labels.jsonl is written last and atomically, so a crash never leaves it naming missing files."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, files = [], set()
     for item in attachments:
         (folder / item.file).write_bytes(item.data)
         rows.append(json.dumps(item.label(), ensure_ascii=False))
+        files.add(item.file)
+    _remove_stale(folder, files)
     tmp = folder / (LABELS_FILE + ".tmp")
     tmp.write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     tmp.replace(folder / LABELS_FILE)
     return folder
+
+
+def _remove_stale(folder: Path, keep: set[str]) -> None:
+    """Delete the images an earlier write_folder listed in FOLDER and this one did not write
+    (a rerun with fewer images); files the kit did not write are never touched."""
+    try:
+        old = {row["file"] for row in read_labels(folder)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for name in old - keep:
+        if Path(name).name == name:  # a plain file name inside the folder, nothing else
+            (folder / name).unlink(missing_ok=True)
 
 
 def write_dataset(out_dir: Path | str, seed: int = 0, sizes: dict[str, int] | None = None,

@@ -189,6 +189,7 @@ class ImageItem:
     def read_bytes(self) -> bytes:
         return self.path.read_bytes()
 
+    @property
     def image(self) -> Image.Image:
         with Image.open(self.path) as im:
             return im.convert("RGB")

@@ -233,6 +233,14 @@ def test_write_folder_and_load_images_round_trip(train, tmp_path):
     assert read_labels(tmp_path) == [a.label() for a in items]
 
 
+def test_rewriting_a_folder_with_fewer_images_leaves_no_stale_ones(train, tmp_path):
+    (tmp_path / "mine.png").write_bytes(b"not ours")
+    write_folder(train[:6], tmp_path)
+    write_folder(train[:2], tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([a.file for a in train[:2]] + ["labels.jsonl",
+                                                                                             "mine.png"])
+
+
 def test_write_dataset_writes_every_part(tmp_path):
     parts = write_dataset(tmp_path, sizes={"train": 3, "validation": 1, "test": 2}, scenarios=("new_language",),
                           windows=2, per_window=2, drift_start=1)
