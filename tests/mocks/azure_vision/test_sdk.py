@@ -70,16 +70,28 @@ def test_all_features_at_once_describe_a_screenshot(azure_vision, screenshot_png
         assert box.x >= 0 and box.y >= 0 and box.x + box.width <= 640 and box.y + box.height <= 400
 
 
-def test_async_client_reads_and_describes(azure_vision, screenshot_png):
+def test_async_client_gets_every_feature_as_the_sync_one_does(azure_vision, screenshot_png):
     async def run():
         async with azure_vision.async_client() as client:
-            return await client.analyze(screenshot_png, [VF.READ, VF.CAPTION, VF.TAGS])
+            return await client.analyze(screenshot_png, list(VF), smart_crops_aspect_ratios=[1.0])
 
     result = asyncio.run(run())
     lines = [line.text for line in result.read.blocks[0].lines]
     assert "Error 0x80070005" in lines and "Access is denied." in lines
-    assert "screenshot" in result.caption.text
-    assert result.objects is None and result.people is None
+    sync = azure_vision.client().analyze(screenshot_png, list(VF), smart_crops_aspect_ratios=[1.0])
+    assert result.as_dict() == sync.as_dict()
+    assert set(result.as_dict()) == {"modelVersion", "metadata", "readResult", *BLOCKS.values()}
+
+
+def test_async_client_honours_retry_after(azure_vision, shapes_png):
+    azure_vision.control.script({"error": "rate_limit", "headers": {"Retry-After": "0.1"}})
+
+    async def run():
+        async with azure_vision.async_client() as client:
+            return await client.analyze(shapes_png, [VF.TAGS])
+
+    assert asyncio.run(run()).tags is not None
+    assert [e["status"] for e in azure_vision.control.requests()] == [429, 200]
 
 
 def test_async_client_raises_the_same_errors(azure_vision):
