@@ -53,9 +53,16 @@ def reserved_output(n_tickets: int, per_ticket: int = OUTPUT_PER_TICKET,
     # END SOLUTION
 
 
+def request_cost(n_items: int, item_tokens: int, fixed_prompt_tokens: int,
+                 per_ticket: int = OUTPUT_PER_TICKET) -> int:
+    """What Azure charges the quota for a batch at admission: prompt + reserved output (max_tokens)."""
+    return fixed_prompt_tokens + item_tokens + reserved_output(n_items, per_ticket)
+
+
 def pack_batches(items: list[Item], fixed_prompt_tokens: int, context_window: int, *,
                  max_batch: int = 10, max_output_tokens: int | None = None,
-                 safety_margin: int = 64, per_ticket: int = OUTPUT_PER_TICKET) -> list[list[Item]]:
+                 safety_margin: int = 64, per_ticket: int = OUTPUT_PER_TICKET,
+                 max_request_tokens: int | None = None) -> list[list[Item]]:
     """Group items, in order, into batches that each fit the context window.
 
     A batch fits when fixed_prompt_tokens + its items' tokens (+ BLOCK_OVERHEAD each)
@@ -63,21 +70,31 @@ def pack_batches(items: list[Item], fixed_prompt_tokens: int, context_window: in
     ``max_batch`` items, and its reserved output is within ``max_output_tokens`` (the model's
     output limit) when given. An item that does not fit even alone raises ValueError: cut it
     first (budget.truncate_ticket).
+
+    ``max_request_tokens`` (optional) caps each batch's admission cost, ``request_cost``
+    (prompt + reserved output, what the quota is charged): a quota window holds a whole number
+    of such requests, so none is left waiting for room a smaller one would have used. An item
+    whose request exceeds the cap even alone goes alone.
     """
     # BEGIN SOLUTION
-    # HINT: greedy: add the next item while prompt + items + reserved_output(n) + margin fits.
+    # HINT: greedy: add items while prompt+items+reserved_output(n)+margin fits and request_cost <= max_request_tokens.
     def fits(n: int, item_tokens: int) -> bool:
         out = reserved_output(n, per_ticket)
         if max_output_tokens is not None and out > max_output_tokens:
             return False
         return fixed_prompt_tokens + item_tokens + out + safety_margin <= context_window
 
+    def within_cap(n: int, item_tokens: int) -> bool:
+        return (max_request_tokens is None
+                or request_cost(n, item_tokens, fixed_prompt_tokens, per_ticket) <= max_request_tokens)
+
     batches: list[list[Item]] = []
     current: list[Item] = []
     current_tokens = 0
     for item in items:
         cost = item.tokens + BLOCK_OVERHEAD
-        if current and len(current) < max_batch and fits(len(current) + 1, current_tokens + cost):
+        grown = len(current) + 1, current_tokens + cost
+        if current and len(current) < max_batch and fits(*grown) and within_cap(*grown):
             current.append(item)
             current_tokens += cost
             continue

@@ -1,8 +1,9 @@
 """Graded: packing tickets into requests and matching answers by id (batching.py).
 
 Mutants in tests/mutants/azure/ticket_triage/ that these tests catch:
-  batching__no_output_reserve.py  packs to the context window without reserving the answer
-  batching__match_by_position.py  pairs answers with tickets by position, not by id
+  batching__no_output_reserve.py     packs to the context window without reserving the answer
+  batching__match_by_position.py     pairs answers with tickets by position, not by id
+  batching__ignores_request_cap.py   packs by count only, past max_request_tokens
 """
 
 from __future__ import annotations
@@ -44,6 +45,29 @@ def test_batches_fit_the_window_with_their_answers(lab):
     assert len(batches) <= 4, f"{len(batches)} batches for 10 tickets: pack them greedily, do not send one per request."
     with pytest.raises(ValueError):
         batching.pack_batches(items(batching, [5000]), fixed, window)
+
+
+@pytest.mark.exercise(3)
+@pytest.mark.points(1)
+def test_requests_are_packed_to_the_quota_share_they_are_given(lab):
+    batching = lab("batching")
+    fixed, cap = 1000, 1700  # room for about 3 tickets of 100 tokens with their answers per request
+    sizes = [100] * 7 + [900, 100, 100]  # the 900-token ticket alone costs more than the cap
+    batches = batching.pack_batches(items(batching, sizes), fixed, 100_000, max_batch=10,
+                                    max_request_tokens=cap)
+    assert [i.id for b in batches for i in b] == [f"t{i}" for i in range(len(sizes))], (
+        "every ticket must be in exactly one batch, in the original order.")
+    for b in batches:
+        cost = batching.request_cost(len(b), sum(i.tokens + batching.BLOCK_OVERHEAD for i in b), fixed)
+        assert cost <= cap or len(b) == 1, (
+            f"a batch of {len(b)} tickets costs {cost} tokens at admission (request_cost: prompt + "
+            f"reserved output), over max_request_tokens={cap}: stop adding tickets at the cap.")
+    sizes_seen = [len(b) for b in batches]
+    assert sizes_seen == [3, 3, 1, 1, 2], (
+        f"batch sizes {sizes_seen}: fill each request greedily up to the cap (a ticket too big for "
+        "it goes alone), so no request is smaller than it needs to be.")
+    unlimited = batching.pack_batches(items(batching, sizes), fixed, 100_000, max_batch=10)
+    assert len(unlimited) == 1, "without max_request_tokens, only the window and max_batch limit a batch."
 
 
 @pytest.mark.exercise(3)

@@ -183,11 +183,40 @@ class Triage:
                 f"in the context window of {self.conn.context_window}. Use fewer examples "
                 "(examples_per_category) or a deployment with a larger context window.")
         items = [self.item_for(t, allowance) for t in tickets]
+        target = self.request_target(items)
         batches = batching.pack_batches(
             items, self.prompt.fixed_tokens, self.conn.context_window,
-            max_batch=self.config.batch_size, max_output_tokens=self.conn.max_output_tokens,
-            safety_margin=self.config.safety_margin, per_ticket=self.config.per_ticket_output)
+            # Packed to the window's share, a run of short tickets may make a longer batch.
+            max_batch=self.config.batch_size * (2 if target else 1),
+            max_output_tokens=self.conn.max_output_tokens, safety_margin=self.config.safety_margin,
+            per_ticket=self.config.per_ticket_output, max_request_tokens=target)
         return [Unit(batch, self.config.per_ticket_output) for batch in batches]
+
+    def request_target(self, items: list[Item]) -> int | None:
+        """The cost to pack each request to when pacing to a quota (pack_batches' units), else None.
+
+        A window admits ``token_capacity`` tokens. Batches packed by count vary in cost, and a
+        window ends with room none of them fits: the quota goes unused. Requests of about
+        ``batch_size`` average tickets fit ``k = capacity // nominal`` times in a window, so
+        each is packed up to ``capacity / k`` tokens: k requests then fill the window, and none
+        costs more tokens per ticket than a batch of ``batch_size`` would.
+        """
+        if self.limiter is None or not items:
+            return None
+        n, per_ticket = self.config.batch_size, self.config.per_ticket_output
+        sample = (items * n)[:n]  # a batch of the first tickets, to measure what it is charged
+
+        def estimate(batch_items: list[Item]) -> int:
+            tokens = sum(i.tokens + batching.BLOCK_OVERHEAD for i in batch_items)
+            return batching.request_cost(len(batch_items), tokens, self.prompt.fixed_tokens, per_ticket)
+
+        # pack_batches' estimate is safe for the context window (it counts the schema and roomy
+        # delimiters); the quota is charged the exact prompt, so pack to the exact cost.
+        slack = max(0, estimate(sample) - self.admission_tokens(sample, batching.reserved_output(n, per_ticket)))
+        mean_ticket = sum(i.tokens for i in items) / len(items)
+        nominal = estimate([Item("", "", round(mean_ticket))] * n) - slack
+        capacity = self.limiter.token_capacity
+        return int(capacity / max(1, int(capacity // nominal))) + slack
 
     # -- running -----------------------------------------------------------------------------
 
