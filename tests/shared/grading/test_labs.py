@@ -10,8 +10,8 @@ For every lab of ``shared.labs.LABS`` that is ready and has graded tests:
   and every other test fails on its own unfinished exercise, not because of N;
 - every graded test names its exercise, every solution region belongs to exactly one exercise,
   and the guide's steps carry the exercises' numbers and titles.
-Each variant is one pytest subprocess running the lab's graded tests once. The same checks run
-on the sample kit under data/, so the machinery is tested even before a lab has graded tests.
+Mutants are graded in batches, one pytest process per batch (``shared.grading.mutants``). The
+same checks run on the sample kit under data/, so the machinery is tested even before a lab has graded tests.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pytest
 from grading_helpers import KIT, MUTANTS
 
 from shared.grading.exercises import copy_with_exercises_done, load_exercises, region_owners
+from shared.grading.mutants import copy_reference, sweep
 from shared.grading.plugin import fmt_points
 from shared.grading.regions import has_solution_regions, iter_files
 from shared.grading.release import write_release
@@ -65,17 +66,12 @@ def case_id(case) -> str:
     return ("sample:" if case[0] == KIT else "") + case[1]
 
 
-def params(with_mutants: bool = False):
+def params():
     out = []
     for case in CASES:
         kit, lab_id, mutants_root, reason = case
         marks = [pytest.mark.skip(reason=reason)] if reason else []
-        if with_mutants:
-            for mutant in mutants_of(lab_id, mutants_root):
-                out.append(pytest.param(kit, lab_id, mutant, marks=marks,
-                                        id=f"{case_id(case)}:{mutant.stem}"))
-        else:
-            out.append(pytest.param(kit, lab_id, mutants_root, marks=marks, id=case_id(case)))
+        out.append(pytest.param(kit, lab_id, mutants_root, marks=marks, id=case_id(case)))
     return out
 
 
@@ -84,17 +80,6 @@ def failing(result) -> str:
              f"{t.feedback.splitlines()[0] if t.feedback else ''}"
              for t in result.tests if not t.passed]
     return "\n".join(lines + result.errors)
-
-
-def copy_reference(kit: Path, lab_id: str, root: Path) -> Path:
-    stack = lab_id.split("/")[0]
-    for init in (Path("labs/__init__.py"), Path("labs") / stack / "__init__.py"):
-        if (kit / init).is_file():
-            (root / init).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kit / init, root / init)
-    shutil.copytree(kit / "labs" / lab_id, root / "labs" / lab_id,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -173,23 +158,48 @@ def mutated_exercise(kit: Path, lab_id: str, mutant: Path) -> int | None:
     return exercises.pop() if len(exercises) == 1 and touched <= owned and touched else None
 
 
+SHARDS = {"gcp/ticket_triage": 2}  # mutant batches per lab, so both cores share the slow ones
+
+
+def shard_params():
+    out = []
+    for case in CASES:
+        kit, lab_id, mutants_root, reason = case
+        shards = SHARDS.get(lab_id, 1)
+        for shard in range(shards):
+            out.append(pytest.param(kit, lab_id, mutants_root, shard, shards,
+                                    marks=[pytest.mark.skip(reason=reason)] if reason else [],
+                                    id=f"{case_id(case)}:{shard + 1}of{shards}"))
+    return out
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("kit", "lab_id", "mutant"), params(with_mutants=True))
-def test_each_mutant_loses_points(kit, lab_id, mutant, tmp_path):
-    module = mutant.stem.split("__")[0]
-    root = copy_reference(kit, lab_id, tmp_path)
-    target = root / "labs" / lab_id / f"{module}.py"
-    assert target.is_file(), f"mutant {mutant.name} replaces {module}.py, which {lab_id} lacks"
-    shutil.copyfile(mutant, target)
-    # A bug inside one exercise's functions must be caught by that exercise's own tests (the
-    # others run the reference for it); any other bug by any test. Stop at the first failure.
-    exercise = mutated_exercise(kit, lab_id, mutant)
-    result = grade_lab(lab_id, root, kit_root=kit, with_hidden=True, exercise=exercise,
-                       extra_args=("-x", f"--grade-first={module}"))
-    assert result.max_score > 0
-    assert result.score < result.max_score, (
-        f"mutant {mutant.name} still scores full marks on {lab_id}: a graded test should catch "
-        f"this bug ({(mutant.read_text().split(chr(10)) or [''])[0]})")
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root", "shard", "shards"), shard_params())
+def test_each_mutant_loses_points(kit, lab_id, mutants_root, shard, shards, tmp_path):
+    """Every mutant of the shard, graded in one process (shared.grading.mutants), loses points.
+
+    A bug inside one exercise's functions must be caught by that exercise's own tests (the others
+    run the reference for it); any other bug by any test. The last entry is a control: the
+    reference module itself, graded after the real mutants, must lose nothing, so no result of
+    an earlier mutant can leak into a later one's tests.
+    """
+    mutants = mutants_of(lab_id, mutants_root)[shard::shards]
+    assert mutants, f"no mutants for {lab_id} shard {shard + 1} of {shards}"
+    plan = [(m, mutated_exercise(kit, lab_id, m)) for m in mutants]
+    last = mutants[-1]
+    control = tmp_path / f"{last.stem.split('__')[0]}__control.py"
+    shutil.copyfile(kit / "labs" / lab_id / control.name.replace("__control", ""), control)
+    plan.append((control, plan[-1][1]))
+    result = sweep(lab_id, kit, plan, tmp_path / "sweep")
+    missing = [m.name for m, _ in plan if m.name not in result.caught_by]
+    assert not missing, f"the sweep stopped before grading {missing}:\n{result.log[-4000:]}"
+    survivors = [f"{m.name} ({(m.read_text().splitlines() or [''])[0]})"
+                 for m, _ in plan[:-1] if result.caught_by[m.name] is None]
+    assert not survivors, (f"these mutants still score full marks on {lab_id}: a graded test "
+                           f"should catch each bug: {survivors}")
+    assert result.caught_by[control.name] is None, (
+        f"the unchanged reference {control.name} lost points on "
+        f"{result.caught_by[control.name]} after the mutants: the sweep leaks state between mutants")
 
 
 @pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())

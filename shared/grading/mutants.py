@@ -1,0 +1,129 @@
+"""Check that a lab's graded tests catch its mutants: many mutants in one pytest process.
+
+A mutant is a copy of one lab module with one plausible bug (``tests/mutants/<lab>/<module>__<bug>.py``).
+Grading each in its own pytest process pays Python's, pytest's and TensorFlow's start-up once
+per mutant; this sweep pays it once per batch of mutants:
+
+    result = sweep("gcp/ticket_triage", kit_root, [(mutant_file, exercise_or_None), ...], work_dir)
+    result.caught_by[mutant_file.name]   # nodeid of the first test that lost points, or None
+
+In the child process (this module loaded as a pytest plugin with ``--mutant-sweep PLAN``), each
+mutant gets its own copy of the reference with the mutant in place of its module. ``labs.*`` is
+imported afresh from that copy (subprocesses a test starts see it too, through ``--lab-root``'s
+environment), and its exercise's graded tests run, the mutated module's tests first, until one
+loses points. Every fixture is torn down between mutants, so nothing computed from one mutant's
+code reaches the next one's tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from shared.grading.labroot import LAB_ROOT_ENV, install_lab_root
+from shared.grading.plugin import FEEDBACK_KEY, OUTCOMES_KEY, PARTS_KEY, exercise_of
+
+PLUGIN = "shared.grading.mutants"
+
+
+@dataclass
+class SweepResult:
+    caught_by: dict[str, str | None] = field(default_factory=dict)  # mutant file name -> test
+    log: str = ""
+
+
+def copy_reference(kit: Path, lab_id: str, root: Path) -> Path:
+    """``root/labs/<lab>`` as a copy of the kit's reference (with the package __init__ files)."""
+    stack = lab_id.split("/")[0]
+    for init in (Path("labs/__init__.py"), Path("labs") / stack / "__init__.py"):
+        if (kit / init).is_file():
+            (root / init).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kit / init, root / init)
+    shutil.copytree(kit / "labs" / lab_id, root / "labs" / lab_id,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def sweep(lab_id: str, kit: Path, mutants: list[tuple[Path, int | None]], work: Path,
+          *, timeout: float = 120.0, wall_clock: float = 1800.0) -> SweepResult:
+    """Grade every mutant with ``lab_id``'s graded tests (hidden included) in one subprocess."""
+    from shared.grading.runner import grading_env, pytest_command, run_capped
+
+    work.mkdir(parents=True, exist_ok=True)
+    out = work / "caught.json"
+    plan = {"lab": lab_id, "kit": str(kit), "work": str(work), "out": str(out),
+            "mutants": [{"file": str(m), "exercise": n} for m, n in mutants]}
+    (work / "plan.json").write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    first = copy_reference(kit, lab_id, work / "reference")
+    cmd = pytest_command(lab_id, first, kit, with_hidden=True, timeout=timeout)
+    cmd += ["-p", PLUGIN, f"--mutant-sweep={work / 'plan.json'}"]
+    run = run_capped(cmd, cwd=kit, env=grading_env(work / "results.json"), wall_clock=wall_clock)
+    caught = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    return SweepResult(caught, run.output)
+
+
+# --------------------------------------------------------------------------------------------
+# The child side: a pytest plugin
+
+
+def pytest_addoption(parser):
+    parser.addoption("--mutant-sweep", default=None,
+                     help="JSON plan: grade each listed mutant in turn (shared.grading.mutants).")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session):
+    path = session.config.getoption("mutant_sweep")
+    if not path:
+        return None
+    plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    caught: dict[str, str | None] = {}
+    for index, mutant in enumerate(plan["mutants"]):
+        file = Path(mutant["file"])
+        root = copy_reference(Path(plan["kit"]), plan["lab"], Path(plan["work"]) / f"m{index}")
+        module = file.stem.split("__")[0]
+        shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
+        use_root(root)
+        caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"]))
+        Path(plan["out"]).write_text(json.dumps(caught, indent=1), encoding="utf-8")
+    return True
+
+
+def use_root(root: Path) -> None:
+    """Import ``labs.*`` afresh from ``root``, in this process and in any it starts."""
+    for name in [n for n in sys.modules if n == "labs" or n.startswith("labs.")]:
+        del sys.modules[name]
+    install_lab_root(root)
+    os.environ[LAB_ROOT_ENV] = str(root)
+
+
+def tests_for(items: list, module: str, exercise: int | None) -> list:
+    """The graded tests of ``exercise`` (all when None), those named after ``module`` first."""
+    chosen = [i for i in items if exercise is None or exercise_of(i) == exercise]
+    return sorted(chosen, key=lambda i: module not in f"{Path(str(i.path)).stem}::{i.name}")
+
+
+def first_losing_test(items: list) -> str | None:
+    """Run ``items`` until one loses points; then tear every fixture down. Its nodeid, or None."""
+    from _pytest.runner import runtestprotocol
+
+    losing = None
+    for i, item in enumerate(items):
+        for key in (OUTCOMES_KEY, PARTS_KEY, FEEDBACK_KEY):  # a rerun starts with a clean record
+            if key in item.stash:
+                del item.stash[key]
+        item._initrequest()
+        following = items[i + 1] if i + 1 < len(items) else None
+        reports = runtestprotocol(item, nextitem=following, log=False)
+        if any(r.failed or r.skipped for r in reports):
+            losing = item.nodeid
+            break
+    if items:
+        items[0].session._setupstate.teardown_exact(None)
+    return losing
