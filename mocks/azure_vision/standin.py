@@ -102,11 +102,15 @@ class Scene:
 
     @cached_property
     def flat_fraction(self) -> float:
-        """Share of pixels whose 3x3 neighbourhood is uniform: high for screenshots and drawings."""
+        """Share of pixels whose 3x3 neighbourhood is uniform: high for screenshots and drawings.
+
+        "Uniform" allows 6 grey levels, so JPEG's ringing around flat areas still counts as flat
+        (a screenshot saved as JPEG stays a screenshot); photos' texture is above that.
+        """
         import cv2
 
         gradient = cv2.morphologyEx(self.gray, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
-        return float((gradient <= 2).mean())
+        return float((gradient <= 6).mean())
 
     @cached_property
     def colourfulness(self) -> float:
@@ -263,8 +267,8 @@ def tags(scene: Scene, language: str = "en") -> list[tuple[str, float]]:
     if scene.flat_fraction > 0.6 and scene.colourfulness > 20:
         scores.setdefault("graphics", 0.5 + scene.flat_fraction / 3)
         scores.setdefault("design", 0.5 + scene.flat_fraction / 4)
-    if scene.flat_fraction < 0.2:
-        scores.setdefault("photograph", 0.55 + (0.2 - scene.flat_fraction))
+    if scene.flat_fraction < 0.5:
+        scores.setdefault("photograph", 0.55 + (0.5 - scene.flat_fraction) / 2)
     scores.pop("shape", None)
     names = TRANSLATIONS.get(language.split("-")[0], {})
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
