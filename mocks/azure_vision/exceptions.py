@@ -37,6 +37,7 @@ class VisionError(Exception):
     status = 500
     code = "InternalServerError"
     inner_code: str | None = None
+    gateway = False
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
                  inner_code: str | None = None, headers: dict[str, str] | None = None,
@@ -64,6 +65,7 @@ class VisionError(Exception):
 class Unauthorized(VisionError):
     status = 401
     code = "401"
+    gateway = True  # answered by the API gateway: no x-ms-error-code, x-ms-region (recorded)
 
     def __init__(self):
         super().__init__(

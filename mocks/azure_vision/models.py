@@ -179,7 +179,27 @@ class VisionBackend:
             entry["scripted"] = True
             raise_scripted_error(scripted)
         names = [f for f in request.params.get("features", "").split(",") if f.strip()]
-        headers = self._admit(max(1, len(names)), entry)
+        transactions = max(1, len(names))
+        headers = self._admit(transactions, entry)
+        # Billed once admitted: a request the service then refuses (bad image, bad URL) is billed
+        # too, as recorded responses show; server faults are not.
+        billing = {"CSP-Billing-Usage": f"CognitiveServices.ComputerVision.Transaction={transactions}"}
+        try:
+            body, options, delay = self._run(request, entry, scripted)
+        except err.VisionError as exc:
+            if exc.status < 500:
+                exc.headers.update(billing)
+                self._count("transactions", transactions)
+            raise
+        self._count("calls")
+        self._count("transactions", transactions)
+        for feature in options.features:
+            self._count_feature(feature)
+        return AnalysisResult(body, {**headers, **billing},
+                              delay + float((scripted or {}).get("delay_s", 0)), transactions)
+
+    def _run(self, request: Request, entry: dict, scripted: dict | None) -> tuple[dict, Options, float]:
+        """Parameters, image, faults, then the stand-in: everything after admission."""
         options = parse_options(request.params, self.config)
         entry["features"] = options.features
         data = self._image_bytes(request, entry)
@@ -188,16 +208,10 @@ class VisionBackend:
                           "bytes": len(data)}
         delay = self._faults()
         if scripted and "body" in scripted:
-            body = copy.deepcopy(scripted["body"])
-        else:
-            from mocks.azure_vision.analysis import analyse_image
+            return copy.deepcopy(scripted["body"]), options, delay
+        from mocks.azure_vision.analysis import analyse_image
 
-            body = analyse_image(image, options)
-        self._count("calls")
-        for feature in options.features:
-            self._count_feature(feature)
-        return AnalysisResult(body, headers, delay + float((scripted or {}).get("delay_s", 0)),
-                              transactions=len(options.features))
+        return analyse_image(image, options), options, delay
 
     def authenticate(self, key: str | None, bearer: str | None) -> None:
         if self.api_key and key != self.api_key and bearer != self.api_key:
@@ -277,9 +291,8 @@ class VisionBackend:
 
     def _count_feature(self, feature: str) -> None:
         with self._lock:
-            self.usage["transactions"] += 1
-            self.usage["transactions_by_feature"][feature] = \
-                self.usage["transactions_by_feature"].get(feature, 0) + 1
+            by_feature = self.usage["transactions_by_feature"]
+            by_feature[feature] = by_feature.get(feature, 0) + 1
 
 
 def _empty_usage() -> dict:

@@ -38,6 +38,8 @@ def service_headers(backend: VisionBackend, extra: dict[str, str] | None = None)
 
 
 def error_response(backend: VisionBackend, exc: err.VisionError) -> Response:
+    if exc.gateway:
+        return JSONResponse(exc.body(), status_code=exc.status, headers={"apim-request-id": str(uuid.uuid4())})
     headers = service_headers(backend, {"x-ms-error-code": exc.code, **exc.headers})
     return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
@@ -64,9 +66,7 @@ class DataPlane:
             return error_response(self.backend, exc)
         if result.delay_s:
             await asyncio.sleep(result.delay_s)
-        headers = service_headers(self.backend, {
-            "CSP-Billing-Usage": f"CognitiveServices.ComputerVision.Transaction={result.transactions}",
-            **result.headers})
+        headers = service_headers(self.backend, result.headers)
         return JSONResponse(result.body, headers=headers, media_type="application/json; charset=utf-8")
 
     async def not_found(self, request: Request) -> Response:

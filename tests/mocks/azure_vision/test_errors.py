@@ -40,6 +40,7 @@ def test_a_wrong_key_is_401_with_the_services_message(azure_vision, png):
     assert exc.value.status_code == 401 and exc.value.error.code == "401"
     assert exc.value.error.message.startswith("Access denied due to invalid subscription key")
     assert "wrong-key" not in exc.value.response.text() and azure_vision.api_key not in str(exc.value)
+    assert "x-ms-error-code" not in exc.value.response.headers  # the gateway answers, as recorded
 
 
 @pytest.mark.parametrize("features, inner_code", [

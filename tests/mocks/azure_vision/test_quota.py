@@ -98,6 +98,19 @@ def test_each_feature_is_a_billed_transaction(azure_vision, png):
     assert usage["transactions_by_feature"] == {"tags": 2, "objects": 1, "people": 1}
 
 
+def test_a_request_refused_after_admission_is_billed_a_server_fault_is_not(azure_vision, png):
+    client = azure_vision.client(retry_total=0)
+    with pytest.raises(HttpResponseError) as exc:
+        client.analyze_from_url("https://www.this.is.a.bad.url.com/for/sure.jpg", [VF.TAGS, VF.READ])
+    assert exc.value.response.headers["CSP-Billing-Usage"] == "CognitiveServices.ComputerVision.Transaction=2"
+    azure_vision.control.configure(error_500_rate=1.0)  # a fault after admission
+    with pytest.raises(HttpResponseError) as exc:
+        client.analyze(png, [VF.TAGS])
+    assert exc.value.status_code == 500 and "CSP-Billing-Usage" not in exc.value.response.headers
+    usage = azure_vision.control.usage()
+    assert (usage["calls"], usage["transactions"], usage["errors"]) == (0, 2, 2)
+
+
 class Clock:
     def __init__(self):
         self.now = 100.0
