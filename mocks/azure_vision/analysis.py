@@ -17,7 +17,7 @@ def analyse_image(image: DecodedImage, options) -> dict:
     body: dict = {"modelVersion": options.model_version,
                   "metadata": {"width": image.width, "height": image.height}}
     features = set(options.features)
-    scene = standin.analyse(image.rgb) if features - {"read"} else None
+    scene = standin.analyse(image.rgb, image.scale) if features - {"read"} else None
     if "caption" in features:
         text, confidence = standin.caption(scene)
         body["captionResult"] = {"text": _neutral(text, options), "confidence": confidence}
@@ -50,15 +50,15 @@ def read_result(image: DecodedImage) -> dict:
     lines = ocr.read(image.rgb)
     if not lines:
         return {"blocks": []}
+
+    def points(polygon) -> list[dict]:
+        return [{"x": round(x * image.scale), "y": round(y * image.scale)} for x, y in polygon]
+
     return {"blocks": [{"lines": [
-        {"text": line.text, "boundingPolygon": _points(line.polygon),
-         "words": [{"text": w.text, "boundingPolygon": _points(w.polygon), "confidence": w.confidence}
+        {"text": line.text, "boundingPolygon": points(line.polygon),
+         "words": [{"text": w.text, "boundingPolygon": points(w.polygon), "confidence": w.confidence}
                    for w in line.words]}
         for line in lines]}]}
-
-
-def _points(polygon) -> list[dict]:
-    return [{"x": x, "y": y} for x, y in polygon]
 
 
 def _neutral(text: str, options) -> str:

@@ -9,6 +9,7 @@ any pixel is decoded, so a 16,001-pixel image is refused without decoding it).
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -26,12 +27,18 @@ FORMATS = {"JPEG", "PNG", "GIF", "BMP", "WEBP", "ICO", "TIFF", "MPO"}
 Image.MAX_IMAGE_PIXELS = MAX_SIDE * MAX_SIDE + 1
 
 
+# Larger images are analysed at a reduced size (coordinates are scaled back): a 16,000 x 16,000
+# image would otherwise take 768 MB as RGB.
+MAX_ANALYSED_PIXELS = 24_000_000
+
+
 @dataclass(frozen=True)
 class DecodedImage:
-    width: int
+    width: int  # the original's
     height: int
     format: str
-    rgb: np.ndarray  # height x width x 3, uint8
+    rgb: np.ndarray  # height x width x 3, uint8; reduced when the original is very large
+    scale: float = 1.0  # original pixels per pixel of ``rgb``
 
 
 def decode(data: bytes) -> DecodedImage:
@@ -55,7 +62,16 @@ def decode(data: bytes) -> DecodedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             image.seek(0)  # the first frame of a GIF/MPO/TIFF, as the service analyses
-            rgb = np.asarray(image.convert("RGB"))
+            rgb = _reduced_rgb(image)
     except Exception as exc:  # truncated or corrupt pixel data behind a valid header
         raise err.InvalidImageFormat() from exc
-    return DecodedImage(width, height, fmt, rgb)
+    return DecodedImage(width, height, fmt, np.asarray(rgb), scale=width / rgb.width)
+
+
+def _reduced_rgb(image: Image.Image) -> Image.Image:
+    factor = math.sqrt(image.width * image.height / MAX_ANALYSED_PIXELS)
+    if factor > 1 and image.format in ("JPEG", "MPO"):
+        image.draft("RGB", (int(image.width / factor), int(image.height / factor)))  # decodes smaller
+    rgb = image.convert("RGB")
+    factor = math.ceil(math.sqrt(rgb.width * rgb.height / MAX_ANALYSED_PIXELS))
+    return rgb.reduce(factor) if factor > 1 else rgb

@@ -143,7 +143,8 @@ class Scene:
         return Box(x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
 
-def analyse(rgb: np.ndarray) -> Scene:
+def analyse(rgb: np.ndarray, pixel_scale: float = 1.0) -> Scene:
+    """The scene of ``rgb``, whose pixels are ``pixel_scale`` pixels of the original each."""
     import cv2
 
     height, width = rgb.shape[:2]
@@ -153,7 +154,8 @@ def analyse(rgb: np.ndarray) -> Scene:
                           interpolation=cv2.INTER_AREA)
     else:
         work, scale = rgb, 1.0
-    return Scene(np.ascontiguousarray(work), scale, width, height)
+    return Scene(np.ascontiguousarray(work), scale * pixel_scale, round(width * pixel_scale),
+                 round(height * pixel_scale))
 
 
 def colour_name(rgb) -> str:

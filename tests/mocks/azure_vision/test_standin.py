@@ -108,3 +108,16 @@ def test_image_checks_run_in_the_services_order():
     palette = drawing.encode(Image.new("P", (60, 60)), "GIF")
     decoded = images.decode(palette)
     assert decoded.rgb.shape == (60, 60, 3) and decoded.format == "GIF"
+
+
+def test_a_very_large_image_is_analysed_reduced_but_answered_in_its_own_pixels():
+    from mocks.azure_vision.analysis import analyse_image
+
+    image = Image.new("RGB", (6000, 4500), "white")  # 27 MP: analysed at half size
+    ImageDraw.Draw(image).rectangle((600, 900, 2699, 3299), fill=(40, 90, 200))
+    decoded = images.decode(drawing.encode(image))
+    assert decoded.scale == 2.0 and decoded.rgb.shape == (2250, 3000, 3)
+    body = analyse_image(decoded, Options(["objects"]))
+    assert body["metadata"] == {"width": 6000, "height": 4500}
+    (found,) = body["objectsResult"]["values"]
+    assert iou(found["boundingBox"], (600, 900, 2699, 3299)) > 0.95
