@@ -77,8 +77,9 @@ def baselines(train, test, streams) -> None:
         print(f"{name:<40} {accuracy_score(y_test, predicted):8.3f} "
               f"{f1_score(y_test, predicted, average='macro'):8.3f} {seconds:6.1f}")
     if streams:
-        print(f"\nHOG-like model on the stream's windows (before drift | after drift, {len(streams['none'][0])} "
-              "images per window)")
+        before, after = streams["none"]
+        print(f"\nHOG-like model on each stream: windows before drift ({len(before)} images) | from drift start "
+              f"({len(after)} images)")
         for scenario, (before, after) in streams.items():
             scores = [accuracy_score([a.type for a in part], model.predict(np.stack([hog_like(a.image) for a in part])))
                       for part in (before, after)]

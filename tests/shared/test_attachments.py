@@ -61,6 +61,12 @@ def test_same_seed_same_bytes_and_items_do_not_depend_on_n(train):
     assert [(_digest(a), a.label()) for a in again] == [(_digest(a), a.label()) for a in train[:25]]
 
 
+def test_worker_processes_draw_the_same_bytes(train):
+    """Items are seeded by a string, not hash(): another process draws the very same image."""
+    parallel = generate(64, seed=0, split="train", workers=2)
+    assert [_digest(a) for a in parallel] == [_digest(a) for a in train[:64]]
+
+
 def test_different_seeds_differ(train):
     other = generate(15, seed=1, split="train")
     assert sum(_digest(a) == _digest(b) for a, b in zip(other, train, strict=False)) == 0
