@@ -78,7 +78,6 @@ class AnalysisResult:
     body: dict
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
-    transactions: int = 1  # billed: one per requested feature
 
 
 @dataclass
@@ -180,7 +179,7 @@ class VisionBackend:
             raise_scripted_error(scripted)
         names = [f for f in request.params.get("features", "").split(",") if f.strip()]
         transactions = max(1, len(names))
-        headers = self._admit(transactions, entry)
+        self._admit(transactions, entry)
         # Billed once admitted: a request the service then refuses (bad image, bad URL) is billed
         # too, as recorded responses show; server faults are not.
         billing = {"CSP-Billing-Usage": f"CognitiveServices.ComputerVision.Transaction={transactions}"}
@@ -195,8 +194,7 @@ class VisionBackend:
         self._count("transactions", transactions)
         for feature in options.features:
             self._count_feature(feature)
-        return AnalysisResult(body, {**headers, **billing},
-                              delay + float((scripted or {}).get("delay_s", 0)), transactions)
+        return AnalysisResult(body, billing, delay + float((scripted or {}).get("delay_s", 0)))
 
     def _run(self, request: Request, entry: dict, scripted: dict | None) -> tuple[dict, Options, float]:
         """Parameters, image, faults, then the stand-in: everything after admission."""
@@ -223,17 +221,17 @@ class VisionBackend:
         if version not in self.config["api_versions"]:
             raise err.ApiVersionNotSupported(version, self.config["api_versions"])
 
-    def _admit(self, transactions: int, entry: dict) -> dict[str, str]:
+    def _admit(self, transactions: int, entry: dict) -> None:
+        """Charge the call to the tier, or refuse it (429 over the rate, 403 over the month)."""
         entry["transactions"] = transactions
         if not self.config["rate_limits"]:
-            return {}
+            return
         decision = self.limiter.admit(transactions)
         if decision.quota_exhausted:
             raise err.QuotaExceeded(self.config["tier"], days=_days_to_month_end())
         if not decision.admitted:
             value = ratelimit.retry_after_value(decision.retry_after_s, self.config["retry_after_s"])
             raise err.RateLimitExceeded(self.config["tier"], value)
-        return {}
 
     def _image_bytes(self, request: Request, entry: dict) -> bytes:
         content_type = request.content_type.split(";")[0].strip().lower()

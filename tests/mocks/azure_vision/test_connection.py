@@ -38,3 +38,14 @@ def test_without_a_key_cloud_mode_uses_entra_id(tmp_path):
                                            dotenv_path=tmp_path / ".env"))
     assert conn.api_key is None and isinstance(conn._credential(), DefaultAzureCredential)
     assert isinstance(conn, VisionConnection)
+
+
+@pytest.mark.cloud
+def test_the_same_calls_work_against_the_real_service(tmp_path):
+    """Opt-in: LABKIT_CLOUD_TESTS=1 with VISION_ENDPOINT and VISION_KEY (or Entra ID) set."""
+    conn = vision_connection(load_settings("cloud", dotenv_path=tmp_path / ".env"))
+    png = drawing.encode(drawing.text_image(["Invoice INV-2024-0173", "Total 249.99 EUR"]))
+    result = conn.client().analyze(png, [VF.READ, VF.TAGS], language="en")
+    assert result.metadata.width == 560 and result.model_version
+    words = {w.text for line in result.read.blocks[0].lines for w in line.words}
+    assert {"Invoice", "INV-2024-0173"} <= words

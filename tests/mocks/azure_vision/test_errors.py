@@ -133,7 +133,7 @@ def test_caption_is_regional(azure_vision, png):
     for feature in (VF.CAPTION, VF.DENSE_CAPTIONS):
         error = raised(lambda f=feature: client.analyze(png, [VF.TAGS, f]))
         assert inner(error) == "NotSupportedFeature" and "not supported in this region" in error.error.message
-    assert client.analyze(png, [VF.TAGS, VF.READ]).tags is not None
+    assert client.analyze(png, [VF.TAGS, VF.OBJECTS]).tags is not None
     azure_vision.control.configure(region="westeurope")
     assert client.analyze(png, [VF.CAPTION]).caption.text
 
