@@ -18,8 +18,10 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
 
 def serve_azure_vision(
     port: int = typer.Option(0, "--port", help="Port on 127.0.0.1; 0 picks a free one."),
-    region: str = typer.Option("eastus", "--region", help="Emulated region (caption and denseCaptions are regional)."),
-    tier: str = typer.Option("S1", "--tier", help="Pricing tier: F0 (20 calls/min, 5,000/month) or S1 (10 calls/s)."),
+    region: str | None = typer.Option(
+        None, "--region", help="Emulated region, default eastus (caption and denseCaptions are regional)."),
+    tier: str | None = typer.Option(
+        None, "--tier", help="Pricing tier: F0 (20 calls/min, 5,000/month) or S1 (10 calls/s, the default)."),
     config: Path | None = typer.Option(None, "--config", help="JSON file of config keys (see the README)."),
     api_key: str | None = typer.Option(
         None, "--api-key", help="The key clients must send; default: a fresh random key."),
@@ -42,7 +44,7 @@ def serve_azure_vision(
         _fail("use either --record (proxy and save) or --replay (answer from a cassette), not both.")
     try:
         settings = json.loads(config.read_text()) if config else {}
-        settings.update(region=region, tier=tier)
+        settings.update({k: v for k, v in {"region": region, "tier": tier}.items() if v})
         passthrough = None
         if record:
             upstream_key = os.environ.get("VISION_KEY", "")
@@ -60,7 +62,7 @@ def serve_azure_vision(
     typer.echo(f"# Azure AI Vision emulator (labkit) on 127.0.0.1, {mode}. Paste into a shell:")
     for name, value in server.env().items():
         typer.echo(f"export {name}={value}")
-    typer.echo(f"# region {region}, tier {tier}")
+    typer.echo(f"# region {server.backend.config['region']}, tier {server.backend.config['tier']}")
     typer.echo(f"# control API: {server.url}/_mock/  (README: mocks/azure_vision/README.md). "
                "Ctrl-C stops.")
     sys.stdout.flush()
