@@ -9,11 +9,11 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from shared.grading.mutants import copy_reference
 from shared.grading.runner import KIT_ROOT
 from shared.grading.workspace import start_lab
 
@@ -22,14 +22,7 @@ AZURE = "azure/ticket_triage"
 
 def reference_copy(lab_id: str, root: Path, kit: Path = KIT_ROOT) -> Path:
     """``root/labs/...`` holding the reference code of ``lab_id`` (as a finished workspace would)."""
-    stack = lab_id.split("/")[0]
-    for init in (Path("labs/__init__.py"), Path("labs") / stack / "__init__.py"):
-        if (kit / init).is_file():
-            (root / init).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kit / init, root / init)
-    shutil.copytree(kit / "labs" / lab_id, root / "labs" / lab_id,
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return root
+    return copy_reference(kit, lab_id, root)
 
 
 def student_copy(lab_id: str, root: Path, kit: Path = KIT_ROOT) -> Path:
