@@ -21,7 +21,7 @@ def serve_azure_vision(
     region: str | None = typer.Option(
         None, "--region", help="Emulated region, default eastus (caption and denseCaptions are regional)."),
     tier: str | None = typer.Option(
-        None, "--tier", help="Pricing tier: F0 (20 calls/min, 5,000/month) or S1 (10 calls/s, the default)."),
+        None, "--tier", help="Pricing tier: F0 (20 calls/min, 5,000/month) or S1 (20 calls/s, the default)."),
     config: Path | None = typer.Option(None, "--config", help="JSON file of config keys (see the README)."),
     api_key: str | None = typer.Option(
         None, "--api-key", help="The key clients must send; default: a fresh random key."),

@@ -57,7 +57,7 @@ REGION_NAMES = {"eastus": "East US", "westus": "West US", "westus2": "West US 2"
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "region": "eastus",  # caption/denseCaptions only in CAPTION_REGIONS
-    "tier": "S1",  # F0: 20 calls/min and 5,000 transactions/month; S1: 10 calls/s
+    "tier": "S1",  # F0: 20 calls/min and 5,000 transactions/month; S1: 20 calls/s
     "rate_limits": True,
     "retry_after_s": None,  # Retry-After sent on 429 (None: whole seconds to a free slot, as Azure)
     "caption_regions": CAPTION_REGIONS,

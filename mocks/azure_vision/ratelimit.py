@@ -2,8 +2,10 @@
 
 As Azure publishes them for Azure AI Vision (Image Analysis), at the time of writing:
 
-* **F0** (free): 20 calls per minute, 5,000 transactions per month;
-* **S1** (standard): 10 calls per second, no monthly cap (pay per transaction).
+* **F0** (free): 20 calls per minute (the service's FAQ), 5,000 transactions per month (the
+  pricing page);
+* **S1** (standard): 20 calls per second (the FAQ: "Upgrade to the S1 tier to get up to 20
+  transactions per second", more on request), no monthly cap (pay per transaction).
 
 A call over the rate gets 429 with ``Retry-After`` (seconds until the window has room, the way
 azure-core's ``RetryPolicy`` reads it); a call after the month's transactions are used gets
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 TIERS = {
     "F0": {"calls": 20, "window_s": 60.0, "monthly_transactions": 5000},
-    "S1": {"calls": 10, "window_s": 1.0, "monthly_transactions": None},
+    "S1": {"calls": 20, "window_s": 1.0, "monthly_transactions": None},
 }
 
 
