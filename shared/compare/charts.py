@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.compare.records import StackRun, monthly_cost, window_accuracy
+from shared.compare.records import StackRun, monthly_cost, round_volume, wilson, window_counts
 
 COLORS = {"azure": "#0078d4", "gcp": "#34a853"}
 
@@ -28,48 +28,67 @@ def _emulated_note(fig, runs: list[StackRun]) -> None:
                  fontsize=7, color="#a00")
 
 
+def _not_shown(fig, lines: list[str]) -> None:
+    """Say on the chart which series is left out and why (a reader of the PNG alone sees it too)."""
+    for i, line in enumerate(lines):
+        fig.text(0.99, 0.01 + 0.035 * i, line, fontsize=7, color="#555", ha="right")
+
+
 def accuracy_per_window(runs: list[StackRun], scenarios: list[str], path: Path) -> Path:
+    """Only stacks whose quality is measured are drawn: a stand-in's accuracy is not a result."""
     plt = _plt()
-    fig, axes = plt.subplots(1, len(scenarios), figsize=(3.2 * len(scenarios), 3.4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(3.2 * len(scenarios), 3.6), sharey=True, squeeze=False)
     for ax, scenario in zip(axes[0], scenarios, strict=True):
-        for run in runs:
-            points = window_accuracy(run, scenario)
-            if not points:
+        for run in (r for r in runs if r.quality_source):
+            counts = window_counts(run, scenario)
+            if not counts:
                 continue
-            xs, ys = zip(*points, strict=True)
-            ax.plot(xs, ys, marker="o", color=COLORS.get(run.stack), label=_label(run))
-            alerted = [w for w, feats in run.alerts.get(scenario, {}).items() if feats]
-            for w in alerted:
+            xs = [w for w, _, _ in counts]
+            ys = [k / n for _, k, n in counts]
+            bounds = [wilson(k, n) for _, k, n in counts]
+            errors = [[y - lo for y, (lo, _) in zip(ys, bounds, strict=True)],
+                      [hi - y for y, (_, hi) in zip(ys, bounds, strict=True)]]
+            ax.errorbar(xs, ys, yerr=errors, marker="o", capsize=2, color=COLORS.get(run.stack), label=_label(run))
+            for w in (w for w, feats in run.alerts.get(scenario, {}).items() if feats):
                 ax.axvline(w, color=COLORS.get(run.stack), alpha=0.25, linestyle="--")
         ax.set_title(scenario, fontsize=9)
         ax.set_xlabel("window")
-        ax.set_ylim(0, 1)
+        ax.set_ylim(0, 1.05)
     axes[0][0].set_ylabel("accuracy (category)")
-    axes[0][0].legend(fontsize=6, loc="lower left")
-    fig.suptitle("Accuracy per stream window; dashed lines: drift alerts", fontsize=10)
+    if any(r.quality_source for r in runs):
+        axes[0][0].legend(fontsize=6, loc="lower left")
+    sizes = sorted({n for r in runs for sc in scenarios for _, _, n in window_counts(r, sc)})
+    fig.suptitle(f"Accuracy per stream window (n={'/'.join(map(str, sizes))} per window, bars: 95% Wilson "
+                 "intervals); dashed lines: drift alerts", fontsize=10)
+    _not_shown(fig, [f"{r.title}: quality not measured (emulated stand-in), not drawn"
+                     for r in runs if not r.quality_source])
     _emulated_note(fig, runs)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None) -> Path:
+def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None,
+                   span: tuple[float, float] | None = None) -> Path:
     plt = _plt()
     volumes = [10 ** (e / 4) for e in range(4, 33)]  # 10 .. 1e8 tickets per month
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for run in runs:
-        ax.plot(volumes, [monthly_cost(run, v) for v in volumes], color=COLORS.get(run.stack), label=_label(run))
+        ax.plot(volumes, [monthly_cost(run, v) for v in volumes], color=COLORS.get(run.stack), label=_label(run),
+                linewidth=2)
+    if span:
+        ax.axvspan(*span, color="grey", alpha=0.15, label="crossover, one assumption halved or doubled")
     if crossover:
         ax.axvline(crossover, color="grey", linestyle=":")
         # x in data units, y as a fraction of the axes: the label sits by the line whatever the scale
-        ax.text(crossover, 0.03, f" lines cross at ~{crossover:,.0f}/month", transform=ax.get_xaxis_transform(),
-                fontsize=7, rotation=90, va="bottom", ha="right")
+        ax.text(crossover, 0.03, f" lines cross near {round_volume(crossover)}/month",
+                transform=ax.get_xaxis_transform(), fontsize=7, rotation=90, va="bottom", ha="right")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("tickets per month")
     ax.set_ylabel("estimated USD per month")
-    ax.set_title("Cost vs volume (price tables in shared/compare and the Azure lab)", fontsize=9)
+    ax.set_title("Cost vs volume under the stated prices (see 'Cost assumptions')", fontsize=9)
     ax.legend(fontsize=7)
     _emulated_note(fig, runs)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
@@ -79,18 +98,27 @@ def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None) ->
 
 
 def latency_distribution(runs: list[StackRun], path: Path) -> Path:
+    """Cumulative share of tickets answered within x ms, log x: series of very different speeds
+    (and a series whose tickets all waited the same) both stay visible, unlike a shared histogram."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for run in runs:
-        values = [1000 * v for v in run.test_latencies_s]
-        if values:
-            ax.hist(values, bins=40, alpha=0.6, color=COLORS.get(run.stack), label=_label(run))
-    ax.set_xlabel("latency per ticket (ms)")
-    ax.set_ylabel("tickets")
-    ax.set_title("Latency distribution on the test split", fontsize=9)
-    ax.legend(fontsize=7)
+        values = sorted(1000 * v for v in run.test_latencies_s)
+        if not values:
+            continue
+        shares = [(i + 1) / len(values) for i in range(len(values))]
+        ax.step([values[0], *values], [0.0, *shares], where="post", color=COLORS.get(run.stack), linewidth=2,
+                label=f"{_label(run)}, n={len(values)}")
+        ax.plot([values[len(values) // 2]], [0.5], marker="o", color=COLORS.get(run.stack))
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("latency per ticket (ms, log scale): the request that carried it")
+    ax.set_ylabel("share of test tickets")
+    ax.set_title("Latency per ticket on the test split (dots: medians)", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    _not_shown(fig, [f"{r.title}: {r.speed_source}" for r in runs if not r.test_latencies_s])
     _emulated_note(fig, runs)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

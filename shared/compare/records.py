@@ -6,8 +6,10 @@ timings, token counts, alerts): change a record and the report changes.
 
 from __future__ import annotations
 
+import math
 import statistics
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from shared.datasets.tickets import CATEGORIES
 
@@ -45,6 +47,13 @@ class StackRun:
     test_latency_by_id: dict[str, float | None] = field(default_factory=dict)  # when known per ticket
     notes: list[str] = field(default_factory=list)
     code: str = "unknown"  # whose code ran: "your copy in ./workspace", "the kit's reference solution"
+    # Where each kind of figure comes from. quality_source None means "not measured": the
+    # answers came from an emulator's stand-in model, so its accuracy says nothing about the service.
+    quality_source: str | None = None
+    speed_source: str = ""  # what the latency and throughput figures measure
+    throughput_basis: str = ""  # "30 tickets in 3 requests of up to 10, 4 in flight"
+    quota: dict[str, int] = field(default_factory=dict)  # requests, 429s, retries, failed, filtered
+    cost_assumptions: list[str] = field(default_factory=list)  # the prices and volumes used
 
     def split(self, name: str) -> list[Prediction]:
         return [p for p in self.predictions if p.split == name]
@@ -84,11 +93,59 @@ def percentile(values: list[float], q: float) -> float:
 
 def window_accuracy(run: StackRun, scenario: str) -> list[tuple[int, float]]:
     """Category accuracy per stream window of one scenario, in window order."""
+    return [(w, k / n) for w, k, n in window_counts(run, scenario)]
+
+
+def window_counts(run: StackRun, scenario: str) -> list[tuple[int, int, int]]:
+    """(window, right, tickets) per stream window of one scenario, in window order."""
     by_window: dict[int, list[Prediction]] = {}
     for p in run.split("stream"):
         if p.scenario == scenario and p.window is not None:
             by_window.setdefault(p.window, []).append(p)
-    return [(w, accuracy(ps)) for w, ps in sorted(by_window.items())]
+    return [(w, sum(p.predicted_category == p.category for p in ps), len(ps)) for w, ps in sorted(by_window.items())]
+
+
+def wilson(right: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion: sound for small n and for 0 or n right."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = right / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+BOOTSTRAP_SEED, BOOTSTRAP_RESAMPLES = 0, 1000
+
+
+def bootstrap_f1(preds: list[Prediction], labels=CATEGORIES, field_name: str = "category",
+                 seed: int = BOOTSTRAP_SEED, resamples: int = BOOTSTRAP_RESAMPLES) -> dict[str, tuple[float, float]]:
+    """95% percentile-bootstrap intervals of macro-F1 (key "macro") and of each class's F1.
+
+    Fixed seed: the same predictions always give the same interval, so a report is reproducible.
+    A class absent from a resample's labels is left out of that resample's macro-F1, as macro_f1 does.
+    """
+    import numpy as np
+
+    if not preds:
+        return {}
+    truth = np.array([getattr(p, field_name) for p in preds], dtype=object)
+    guess = np.array([getattr(p, f"predicted_{field_name}") for p in preds], dtype=object)
+    draws = np.random.default_rng(seed).integers(0, len(preds), size=(resamples, len(preds)))
+    per_class, present = {}, []
+    for label in labels:
+        t, g = (truth == label)[draws], (guess == label)[draws]
+        tp, support = (t & g).sum(axis=1), t.sum(axis=1)
+        per_class[label] = np.where(tp > 0, 2 * tp / np.maximum(support + g.sum(axis=1), 1), 0.0)
+        present.append(support > 0)
+    f1 = np.array(list(per_class.values()))
+    mask = np.array(present)
+    macro = (f1 * mask).sum(axis=0) / np.maximum(mask.sum(axis=0), 1)
+    out = {"macro": (float(np.percentile(macro, 2.5)), float(np.percentile(macro, 97.5)))}
+    for label, values in per_class.items():
+        if (truth == label).any():
+            out[label] = (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+    return out
 
 
 def monthly_cost(run: StackRun, tickets_per_month: float) -> float:
@@ -101,6 +158,34 @@ def monthly_cost(run: StackRun, tickets_per_month: float) -> float:
             nodes = max(1, -(-tickets_per_month // (run.tickets_per_node_hour * hours)))
         cost += nodes * hours * run.serving_node_hour_usd
     return cost
+
+
+def sensitivity(a: StackRun, b: StackRun) -> list[tuple[str, float | None, float | None]]:
+    """The crossover when one assumption is halved and when it is doubled, one at a time:
+    (what, crossover at x0.5, crossover at x2). Which line moves it most is the report's
+    sensitivity line; the spread of all of them is its range."""
+    moves = [("Azure token cost per ticket (prices or prompt length)", "cost_per_ticket_usd"),
+             ("GCP serving price per node-hour", "serving_node_hour_usd"),
+             ("GCP training charges per month (price or retrains)", "cost_fixed_usd"),
+             ("GCP serving capacity per node", "tickets_per_node_hour")]
+    out = []
+    for what, name in moves:
+        owner = a if getattr(a, name) else b
+        if not getattr(owner, name):
+            continue
+        crossings = []
+        for factor in (0.5, 2.0):
+            changed = replace(owner, **{name: getattr(owner, name) * factor})
+            crossings.append(crossover_volume(changed, b) if owner is a else crossover_volume(a, changed))
+        out.append((what, *crossings))
+    return out
+
+
+def round_volume(v: float) -> str:
+    """A volume to two significant figures in words: 1,148,732 -> '1.1 million'."""
+    if v >= 1e6:
+        return f"{float(f'{v / 1e6:.2g}'):g} million"
+    return f"{float(f'{v:.2g}'):,.0f}"
 
 
 def crossover_volume(a: StackRun, b: StackRun, low: float = 1.0, high: float = 1e9) -> float | None:
@@ -120,26 +205,71 @@ def crossover_volume(a: StackRun, b: StackRun, low: float = 1.0, high: float = 1
 REFERENCE_VOLUME = 100_000  # tickets per month at which "cost per 1,000 tickets" is quoted
 
 
+def labels_of(run: StackRun) -> list[str]:
+    """The classes the test labels hold, in the dataset's order when it is the ticket dataset's."""
+    present = {p.category for p in run.split("test")}
+    return [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+
+
+def scenarios_of(run: StackRun) -> list[str]:
+    """The stream's drift scenarios, in the order the stream holds them."""
+    return list(dict.fromkeys(p.scenario for p in run.split("stream") if p.scenario))
+
+
+def speed_measured(run: StackRun) -> bool:
+    """Latency and throughput measured (on this machine or against the real service), not simulated."""
+    return run.speed_source.startswith("measured")
+
+
+QUALITY_KEYS = ("accuracy", "accuracy_ci", "macro_f1", "macro_f1_ci", "priority_accuracy", "priority_accuracy_ci",
+                "f1_per_class", "f1_ci_per_class")
+
+
 def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
-    """The per-stack figures of the report's table."""
+    """The per-stack figures of the report's table, with sample sizes and 95% intervals.
+
+    Quality figures are None when the answers came from a stand-in model (quality_source None);
+    they are kept apart under "stand_in_check" so a reader can check the pipeline, never as a result.
+    """
     test = run.split("test")
+    labels = labels_of(run)
     lat = run.test_latencies_s
     done = [p for p in test if p.status == "classified"]
-    return {
+    intervals = bootstrap_f1(test, labels)
+    quality = {
+        "accuracy": accuracy(test),
+        "accuracy_ci": wilson(sum(p.predicted_category == p.category for p in test), len(test)),
+        "macro_f1": macro_f1(test, labels),
+        "macro_f1_ci": intervals.get("macro", (float("nan"), float("nan"))),
+        "priority_accuracy": accuracy(test, "priority"),
+        "priority_accuracy_ci": wilson(sum(p.predicted_priority == p.priority for p in test), len(test)),
+        "f1_per_class": f1_per_class(test, labels),
+        "f1_ci_per_class": {c: v for c, v in intervals.items() if c != "macro"},
+    }
+    measured = run.quality_source is not None
+    row = {
         "stack": run.stack,
         "title": run.title,
         "emulated": run.emulated,
+        "quality_source": run.quality_source,
+        "speed_source": run.speed_source,
         "tickets": len(test),
         "classified": len(done),
-        "accuracy": accuracy(test),
-        "macro_f1": macro_f1(test),
-        "priority_accuracy": accuracy(test, "priority"),
-        "f1_per_class": f1_per_class(test),
+        "support_per_class": dict(Counter(p.category for p in test)),
+        **(quality if measured else dict.fromkeys(QUALITY_KEYS)),
+        "latency_n": len(lat),
         "latency_p50_ms": 1000 * percentile(lat, 50),
         "latency_p95_ms": 1000 * percentile(lat, 95),
         "throughput_per_s": run.throughput_per_s,
+        "throughput_basis": run.throughput_basis,
         "prompt_tokens": run.prompt_tokens,
         "completion_tokens": run.completion_tokens,
         "cost_per_1000_usd": 1000 * monthly_cost(run, volume) / volume,
         "time_to_first_result_s": run.time_to_first_result_s,
+        "quota": run.quota,
     }
+    if not measured:
+        row["stand_in_check"] = {"accuracy": quality["accuracy"], "macro_f1": quality["macro_f1"], "n": len(test),
+                                 "note": "answers of an emulated stand-in model: a check that the pipeline "
+                                         "runs, not a measure of the service's quality"}
+    return row

@@ -1,8 +1,14 @@
-"""The side-by-side report: a table, charts, and a "what this shows" section made from the numbers.
+"""The side-by-side report: figures grouped by where they come from, charts, and "what this shows"
+sentences made from the numbers.
 
 Writes DIR/report.md, DIR/report.html (self-contained: charts embedded), DIR/report.json (every
-figure, machine-readable) and the chart PNGs. Every figure that came from an emulator carries the
-word "emulated" in the table header, on the charts and in the page.
+figure, machine-readable) and the chart PNGs. Both pages are rendered from one list of sections,
+so the HTML carries every note the Markdown carries.
+
+Honesty rules the code keeps: a stack whose answers came from an emulator's stand-in model has
+its quality shown as "not measured", never set against a real model's; every figure group says
+what it measures (source rows); accuracy and F1 carry 95% intervals and sample sizes; the cost
+crossover is a rounded range under stated assumptions, with what moves it.
 """
 
 from __future__ import annotations
@@ -18,26 +24,21 @@ from shared.compare.records import (
     REFERENCE_VOLUME,
     StackRun,
     crossover_volume,
+    labels_of,
     monthly_cost,
+    round_volume,
+    scenarios_of,
+    sensitivity,
+    speed_measured,
     summary_row,
-    window_accuracy,
+    wilson,
+    window_counts,
 )
-from shared.datasets.tickets import CATEGORIES, DRIFT_START, SCENARIOS
+from shared.datasets.tickets import DRIFT_START
 
-ROWS = [  # (key, label, format)
-    ("tickets", "test tickets", "{:.0f}"),
-    ("classified", "classified (not filtered or failed)", "{:.0f}"),
-    ("accuracy", "accuracy (category)", "{:.3f}"),
-    ("macro_f1", "macro-F1 (category)", "{:.3f}"),
-    ("priority_accuracy", "accuracy (priority)", "{:.3f}"),
-    ("latency_p50_ms", "latency p50 per ticket (ms)", "{:.1f}"),
-    ("latency_p95_ms", "latency p95 per ticket (ms)", "{:.1f}"),
-    ("throughput_per_s", "throughput (tickets/s)", "{:.1f}"),
-    ("prompt_tokens", "prompt tokens (test and stream tickets)", "{:,.0f}"),
-    ("completion_tokens", "completion tokens (test and stream tickets)", "{:,.0f}"),
-    ("cost_per_1000_usd", f"est. cost per 1,000 tickets at {REFERENCE_VOLUME:,}/month (USD)", "{:.4f}"),
-    ("time_to_first_result_s", "time to first result (s)", "{:.1f}"),
-]
+TICKETS_TITLE = "Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI"
+NOT_MEASURED = "not measured (emulated stand-in)"
+SMALL_WINDOW = 30  # fewer items than this in a window: its accuracy is too uncertain to read alone
 
 
 def _fmt(value, pattern: str) -> str:
@@ -46,139 +47,325 @@ def _fmt(value, pattern: str) -> str:
     return pattern.format(value)
 
 
+def _ci(value, interval, pattern: str = "{:.3f}") -> str:
+    if value is None:
+        return NOT_MEASURED
+    lo, hi = interval
+    return f"{_fmt(value, pattern)} [{_fmt(lo, pattern)}–{_fmt(hi, pattern)}]"
+
+
 def _header(run: StackRun) -> str:
     return f"{run.title} ({'emulated' if run.emulated else 'real cloud'})"
 
 
-def table(runs: list[StackRun]) -> list[list[str]]:
-    """Rows of the main table: a header row, then one row per figure, one column per stack."""
-    summaries = [summary_row(r) for r in runs]
+def _quality_source(run: StackRun) -> str:
+    return run.quality_source or f"{NOT_MEASURED}: {run.stand_in}"
+
+
+def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
+    """Rows of the main table: a header row, then groups. A one-cell row starts a group; each group's
+    first row says where its figures come from."""
     rows = [["figure", *(_header(r) for r in runs)]]
-    for key, label, pattern in ROWS:
-        rows.append([label, *(_fmt(s[key], pattern) for s in summaries)])
-    for category in CATEGORIES:
-        rows.append([f"F1 {category}", *(_fmt(s["f1_per_class"][category], "{:.3f}") for s in summaries)])
-    for scenario in SCENARIOS:
-        rows.append([f"stream accuracy, {scenario} (per window)",
-                     *(" ".join(_fmt(a, "{:.2f}") for _, a in window_accuracy(r, scenario)) or "n/a" for r in runs)])
+
+    def add(label, cell):
+        rows.append([label, *(cell(r, s[r.stack]) for r in runs)])
+
+    labels = labels_of(runs[0])
+    rows.append(["Quality on the same test tickets (95% intervals: Wilson for accuracy, bootstrap for F1)"])
+    add("source", lambda r, _: _quality_source(r))
+    add("test tickets (n)", lambda r, x: f"{x['tickets']} ({x['classified']} classified)")
+    add("accuracy (category)", lambda r, x: _ci(x["accuracy"], x["accuracy_ci"]))
+    add("macro-F1 (category)", lambda r, x: _ci(x["macro_f1"], x["macro_f1_ci"]))
+    add("accuracy (priority)", lambda r, x: _ci(x["priority_accuracy"], x["priority_accuracy_ci"]))
+    for c in labels:
+        add(f"F1 {c} (n={s[runs[0].stack]['support_per_class'].get(c, 0)})",
+            lambda r, x, c=c: _ci(x["f1_per_class"] and x["f1_per_class"].get(c),
+                                  (x["f1_ci_per_class"] or {}).get(c, (None, None))))
+    rows.append(["Drift: category accuracy per stream window (n per window)"])
+    for scenario in scenarios_of(runs[-1]):
+        add(f"{scenario}", lambda r, x, sc=scenario: (
+            " ".join(f"{k / n:.2f}" for _, k, n in window_counts(r, sc)) + _window_n(window_counts(r, sc))
+            if r.quality_source else NOT_MEASURED))
+    rows.append(["Tokens and cost (token counts from the requests sent; prices below)"])
+    add("prompt tokens (test and stream)", lambda r, x: _fmt(x["prompt_tokens"], "{:,.0f}") if x["prompt_tokens"]
+        else "none: no tokens billed")
+    add("completion tokens (test and stream)", lambda r, x: _fmt(x["completion_tokens"], "{:,.0f}")
+        if x["prompt_tokens"] else "none")
+    add(f"est. cost per 1,000 tickets at {REFERENCE_VOLUME:,}/month (USD)",
+        lambda r, x: _fmt(x["cost_per_1000_usd"], "{:.4f}"))
+    rows.append(["Speed (per ticket: the duration of the request that carried it, both sides)"])
+    add("source", lambda r, _: r.speed_source)
+    add("latency p50 per ticket (ms)", lambda r, x: _fmt(x["latency_p50_ms"], "{:.1f}") + _n(x["latency_n"]))
+    add("latency p95 per ticket (ms)", lambda r, x: _fmt(x["latency_p95_ms"], "{:.1f}") + _n(x["latency_n"]))
+    add("throughput (tickets/s, first request sent to last answer)",
+        lambda r, x: _fmt(x["throughput_per_s"], "{:,.0f}") + (f" ({x['throughput_basis']})"
+                                                                if x["throughput_basis"] else ""))
+    add("time to first result (s)", lambda r, x: _fmt(x["time_to_first_result_s"], "{:.1f}"))
+    keys = list(dict.fromkeys(k for r in runs for k in r.quota))
+    if keys:
+        rows.append(["Quota and resilience (the lab's own retry code against the service's limits and faults)"])
+        for key in keys:
+            add(key, lambda r, x, key=key: str(r.quota[key]) if key in r.quota else "n/a")
     return rows
 
 
-def _pair(a: StackRun, b: StackRun, key: str, higher_wins: bool, unit: str = "", fmt: str = "{:.3f}") -> tuple:
-    """(winner, loser, 'winner value vs loser value') for one figure of two stacks."""
-    va, vb = summary_row(a)[key], summary_row(b)[key]
-    a_wins = va >= vb if higher_wins else va <= vb
-    (w, vw), (lo, vl) = ((a, va), (b, vb)) if a_wins else ((b, vb), (a, va))
-    return w, lo, f"{fmt.format(vw)}{unit} vs {fmt.format(vl)}{unit}"
+def _n(n: int) -> str:
+    return f" (n={n})" if n else ""
 
 
-def findings(runs: list[StackRun]) -> list[str]:
-    """Sentences computed from the figures; nothing here is written in advance."""
+def _window_n(counts: list[tuple[int, int, int]]) -> str:
+    sizes = sorted({n for _, _, n in counts})
+    return f" (n={'/'.join(map(str, sizes))})" if sizes else "n/a"
+
+
+def _pair_sentence(a: StackRun, b: StackRun, sa: dict, sb: dict) -> str:
+    """Quality of two measured stacks, and whether the intervals let the difference stand."""
+    (w, sw), (lo, sl) = ((a, sa), (b, sb)) if sa["macro_f1"] >= sb["macro_f1"] else ((b, sb), (a, sa))
+    overlap = sw["macro_f1_ci"][0] <= sl["macro_f1_ci"][1]
+    return (f"On the same {sw['tickets']} test tickets, {w.title} scored the higher category macro-F1 "
+            f"({sw['macro_f1']:.3f} vs {sl['macro_f1']:.3f} for {lo.title}); "
+            + ("the 95% intervals overlap, so this sample does not establish a difference."
+               if overlap else "the 95% intervals do not overlap."))
+
+
+def findings(runs: list[StackRun], s: dict[str, dict], drift_start: int = DRIFT_START) -> list[str]:
+    """Sentences computed from the figures, what is real first; nothing here is written in advance."""
     if len(runs) < 2:
         return ["Only one stack ran, so there is nothing to compare yet."]
-    a, g = runs[0], runs[1]
+    a, g = runs
     out = []
-    w, lo, text = _pair(a, g, "macro_f1", higher_wins=True)
-    out.append(f"On the same test tickets, {w.title} scored the higher category macro-F1 ({text} for {lo.title}).")
-    w, lo, text = _pair(a, g, "time_to_first_result_s", higher_wins=False, unit=" s", fmt="{:.1f}")
-    trains = f": {lo.title} trains its model before it can answer" if lo.cost_fixed_usd > 0 else ""
-    out.append(f"{w.title} gave its first result sooner ({text}){trains}.")
-    w, lo, text = _pair(a, g, "latency_p50_ms", higher_wins=False, unit=" ms", fmt="{:.1f}")
-    out.append(f"Per ticket, {w.title} answered faster at the median ({text}).")
-    cross = crossover_volume(a, g)
-    cheap_low = a if monthly_cost(a, 1000) <= monthly_cost(g, 1000) else g
-    if cross:
-        out.append(f"At low volume {cheap_low.title} is cheaper; the monthly cost lines cross near "
-                   f"{cross:,.0f} tickets per month.")
+    measured = [r for r in runs if r.quality_source]
+    for r in measured:
+        x = s[r.stack]
+        out.append(f"{r.title} ({r.quality_source}) scored category macro-F1 {x['macro_f1']:.3f} "
+                   f"(95% interval {x['macro_f1_ci'][0]:.3f}–{x['macro_f1_ci'][1]:.3f}) and accuracy "
+                   f"{x['accuracy']:.3f} on {x['tickets']} test tickets.")
+    if len(measured) == 2:
+        out.append(_pair_sentence(a, g, s[a.stack], s[g.stack]))
+    for r in runs:
+        if not r.quality_source:
+            out.append(f"{r.title}'s quality is not measured here: its answers came from an emulated stand-in "
+                       "model, so no accuracy of it is set against the other stack. What is measured for it: "
+                       "tokens, cost, quota behaviour and resilience. Replay a cassette recorded from a real "
+                       "deployment (--azure-cassette FILE) to measure its quality.")
+    out += _cost_findings(a, g, s)
+    if all(speed_measured(r) for r in runs):
+        fast, slow = sorted(runs, key=lambda r: s[r.stack]["latency_p50_ms"])
+        out.append(f"Per ticket, {fast.title} answered faster at the median ({s[fast.stack]['latency_p50_ms']:.1f} ms "
+                   f"vs {s[slow.stack]['latency_p50_ms']:.1f} ms, each ticket timed by the request that carried it).")
     else:
-        out.append(f"{cheap_low.title} is cheaper at every volume from 1 to 10^9 tickets per month "
-                   "under the price tables used.")
-    for run in runs:
-        out += _drift_findings(run)
+        for r in runs:
+            x = s[r.stack]
+            if speed_measured(r):
+                out.append(f"{r.title} answered a ticket in {x['latency_p50_ms']:.1f} ms at the median "
+                           f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} tickets/s "
+                           f"({x['throughput_basis']}).")
+            else:
+                out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
+    first, later = sorted(runs, key=lambda r: r.time_to_first_result_s)
+    trains = f": {later.title} trains its model before it can answer" if later.cost_fixed_usd > 0 else ""
+    out.append(f"{first.title} gave its first result sooner ({first.time_to_first_result_s:.1f} s vs "
+               f"{later.time_to_first_result_s:.1f} s){trains}.")
+    for r in runs:
+        if r.quota.get("requests"):
+            q = r.quota
+            out.append(f"{r.title} sent {q['requests']} requests: {q.get('rate limited (429)', 0)} were rate "
+                       f"limited and {q.get('server errors and dropped connections', 0)} hit server errors or dropped "
+                       f"connections; {q.get('tickets retried', 0)} tickets needed a retry and "
+                       f"{q.get('tickets failed', 0)} failed"
+                       + (" (quotas and faults of the emulator; the retry code is the lab's own)." if r.emulated
+                          else "."))
+    for r in measured:
+        out += _drift_findings(r, drift_start)
     if any(r.emulated for r in runs):
-        out.append("These figures are emulated: " + " ".join(r.stand_in for r in runs if r.emulated))
+        out.append("Emulated here: " + " ".join(r.stand_in for r in runs if r.emulated))
     return out
 
 
-def _drift_findings(run: StackRun) -> list[str]:
+def cost_range(a: StackRun, g: StackRun) -> tuple[float | None, list[tuple[str, float | None, float | None]]]:
+    """The crossover under the stated assumptions and under each assumption halved and doubled."""
+    return crossover_volume(a, g), sensitivity(a, g)
+
+
+def _cost_findings(a: StackRun, g: StackRun, s: dict[str, dict]) -> list[str]:
+    cross, moves = cost_range(a, g)
+    cheap_low = a if monthly_cost(a, 1000) <= monthly_cost(g, 1000) else g
+    other = g if cheap_low is a else a
+    tokens = (a.prompt_tokens + a.completion_tokens) / max(1, len(a.predictions))
+    out = [f"{a.title} used {tokens:,.0f} tokens per ticket, about ${s[a.stack]['cost_per_1000_usd']:.3f} per 1,000 "
+           f"tickets; {g.title} costs about ${s[g.stack]['cost_per_1000_usd']:.3f} per 1,000 at "
+           f"{REFERENCE_VOLUME:,} tickets a month, mostly the endpoint's hours."]
+    if cross is None:
+        out.append(f"{cheap_low.title} is cheaper at every volume from 1 to a billion tickets a month under the "
+                   "assumptions below.")
+        return out
+    points = [v for _, lo, hi in moves for v in (lo, hi) if v] + [cross]
+    out.append(f"Under the assumptions below, {cheap_low.title} is cheaper up to about {round_volume(cross)} tickets "
+               f"a month and {other.title} above; with any one assumption halved or doubled the crossover lies "
+               f"between {round_volume(min(points))} and {round_volume(max(points))}.")
+    if moves:
+        what, lo, hi = max(moves, key=lambda m: _spread(m, cross))
+        out.append(f"What moves it most: {what} (halved: {_vol(lo)}; doubled: {_vol(hi)}).")
+    return out
+
+
+def _spread(move, cross) -> float:
+    return max(abs(math.log((v or 1e9) / cross)) for v in move[1:])
+
+
+def _vol(v: float | None) -> str:
+    return f"about {round_volume(v)}" if v else "no crossover below a billion"
+
+
+def _drift_findings(run: StackRun, drift_start: int) -> list[str]:
     out, drops = [], []
-    for scenario in SCENARIOS[1:]:
-        points = dict(window_accuracy(run, scenario))
-        before = [v for w, v in points.items() if w < DRIFT_START]
-        after = [v for w, v in points.items() if w >= DRIFT_START]
+    for scenario in scenarios_of(run)[1:]:
+        counts = window_counts(run, scenario)
+        before = [(k, n) for w, k, n in counts if w < drift_start]
+        after = [(k, n) for w, k, n in counts if w >= drift_start]
         if before and after:
-            drops.append((sum(before) / len(before) - sum(after) / len(after), scenario,
-                          sum(before) / len(before), sum(after) / len(after)))
+            kb, nb = map(sum, zip(*before, strict=True))
+            ka, na = map(sum, zip(*after, strict=True))
+            drops.append((kb / nb - ka / na, scenario, kb, nb, ka, na))
     if drops:
-        drop, scenario, before, after = max(drops)
-        out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {before:.2f} before "
-                   f"the drift started, {after:.2f} after.")
+        _, scenario, kb, nb, ka, na = max(drops)
+        lo, hi = wilson(ka, na)
+        out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {kb / nb:.2f} on {nb} tickets "
+                   f"before the drift started, {ka / na:.2f} (95% interval {lo:.2f}–{hi:.2f}) on {na} after.")
     if run.alerts:
-        caught = [sc for sc in SCENARIOS[1:] if any(run.alerts.get(sc, {}).values())]
+        caught = [sc for sc in scenarios_of(run)[1:] if any(run.alerts.get(sc, {}).values())]
         quiet = not any(run.alerts.get("none", {}).values())
         out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
                    f"on the drift-free stream it {'stayed quiet' if quiet else 'raised false alerts'}.")
     return out
 
 
+def window_note(runs: list[StackRun]) -> str | None:
+    """Small windows say so: how wide one window's interval can be at the size used."""
+    sizes = [n for r in runs for sc in scenarios_of(r) for _, _, n in window_counts(r, sc)]
+    if not sizes or min(sizes) >= SMALL_WINDOW:
+        return None
+    n = min(sizes)
+    lo, hi = wilson(n // 2, n)
+    return (f"Stream windows here hold only {n} tickets each (the lab's own windows hold more): one window's "
+            f"accuracy is uncertain by up to ±{(hi - lo) / 2:.2f} (95% Wilson interval), so read the trend across "
+            "windows, not a single window. Use --per-window to make them larger.")
+
+
+def cost_section(a: StackRun, g: StackRun) -> list[str]:
+    """The assumptions behind every cost figure, and the crossover's sensitivity, one line each."""
+    cross, moves = cost_range(a, g)
+    lines = [*a.cost_assumptions, *g.cost_assumptions,
+             f"'Cost per 1,000 tickets' is quoted at {REFERENCE_VOLUME:,} tickets a month; a month is 730 hours."]
+    if cross is not None:
+        lines.append(f"Crossover under these assumptions: about {round_volume(cross)} tickets a month.")
+    for what, lo, hi in moves:
+        lines.append(f"Sensitivity: {what} halved gives {_vol(lo)}, doubled {_vol(hi)}.")
+    return lines
+
+
+def sections(runs: list[StackRun], s: dict[str, dict], notes: list[str], pictures: dict[str, Path]) -> list:
+    """The report as (id, title, blocks); blocks are ("p", text), ("ul", items), ("table", rows),
+    ("img", caption, path). Both renderers walk this list, so the pages carry the same content."""
+    provenance = [f"{r.title}: quality {r.quality_source or NOT_MEASURED}; speed {r.speed_source}." for r in runs]
+    out = [("provenance", "Where the figures come from", [("ul", provenance)]),
+           ("findings-section", "What this shows", [("ul", notes)]),
+           ("figures-section", "Figures", [("table", table(runs, s))])]
+    if len(runs) == 2:
+        out.append(("cost", "Cost assumptions", [("ul", cost_section(*runs))]))
+    out += [(path.stem, title, [("img", title, path)]) for title, path in pictures.items()]
+    extra = [w for w in [window_note(runs)] if w] + [f"{r.title}: {n}" for r in runs for n in r.notes]
+    extra += [f"{r.title}: {r.stand_in}" for r in runs]
+    out.append(("notes", "Notes", [("ul", extra)]))
+    return out
+
+
 def _chart_paths(runs: list[StackRun], out: Path) -> dict[str, Path]:
-    cross = crossover_volume(runs[0], runs[1]) if len(runs) > 1 else None
+    cross, moves = cost_range(*runs) if len(runs) == 2 else (None, [])
+    points = [v for _, lo, hi in moves for v in (lo, hi) if v] + ([cross] if cross else [])
+    span = (min(points), max(points)) if points else None
     return {
         "Accuracy per window under drift":
-            charts.accuracy_per_window(runs, list(SCENARIOS), out / "accuracy_per_window.png"),
-        "Cost vs volume": charts.cost_vs_volume(runs, out / "cost_vs_volume.png", cross),
-        "Latency distribution": charts.latency_distribution(runs, out / "latency.png"),
+            charts.accuracy_per_window(runs, scenarios_of(runs[-1]), out / "accuracy_per_window.png"),
+        "Cost vs volume": charts.cost_vs_volume(runs, out / "cost_vs_volume.png", cross, span),
+        "Latency per ticket": charts.latency_distribution(runs, out / "latency.png"),
     }
 
 
-def markdown(runs: list[StackRun], rows: list[list[str]], notes: list[str], pictures: dict[str, Path]) -> str:
-    lines = ["# Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI", ""]
+def markdown(title: str, runs: list[StackRun], parts: list) -> str:
+    lines = [f"# {title}", ""]
     if any(r.emulated for r in runs):
         lines += ["> **emulated**: figures marked emulated come from local emulators with stand-in models.", ""]
-    lines += ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
-    lines += ["", "## What this shows", ""] + [f"- {n}" for n in notes] + [""]
-    for title, path in pictures.items():
-        lines += [f"## {title}", "", f"![{title}]({path.name})", ""]
-    for run in runs:
-        for note in run.notes:
-            lines.append(f"- {run.title}: {note}")
+    for _, heading, blocks in parts:
+        lines += [f"## {heading}", ""]
+        for block in blocks:
+            if block[0] == "ul":
+                lines += [f"- {item}" for item in block[1]]
+            elif block[0] == "table":
+                rows = block[1]
+                lines += ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+                lines += ["| " + " | ".join(r if len(r) > 1 else [f"**{r[0]}**"] + [""] * (len(rows[0]) - 1))
+                          + " |" for r in rows[1:]]
+            elif block[0] == "img":
+                lines.append(f"![{block[1]}]({block[2].name})")
+            lines.append("")
     return "\n".join(lines) + "\n"
 
 
-def page(runs: list[StackRun], rows: list[list[str]], notes: list[str], pictures: dict[str, Path]) -> str:
+def page(title: str, runs: list[StackRun], parts: list) -> str:
     esc = html.escape
-    head = "".join(f"<th>{esc(c)}</th>" for c in rows[0])
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
-    imgs = "".join(
-        f'<figure><img alt="{esc(t)}" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
-        f"<figcaption>{esc(t)}</figcaption></figure>" for t, p in pictures.items())
+    body = []
+    for sid, heading, blocks in parts:
+        body.append(f'<section id="{sid}"><h2>{esc(heading)}</h2>')
+        for block in blocks:
+            if block[0] == "ul":
+                ul_id = ' id="findings"' if sid == "findings-section" else ""
+                body.append(f"<ul{ul_id}>" + "".join(f"<li>{esc(i)}</li>" for i in block[1]) + "</ul>")
+            elif block[0] == "table":
+                rows = block[1]
+                head = "".join(f"<th>{esc(c)}</th>" for c in rows[0])
+                trs = "".join(
+                    f'<tr class="group"><th colspan="{len(rows[0])}">{esc(r[0])}</th></tr>' if len(r) == 1
+                    else f'<tr{" class=source" if r[0] == "source" else ""}>'
+                         + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows[1:])
+                body.append(f'<table id="figures"><thead><tr>{head}</tr></thead><tbody>{trs}</tbody></table>')
+            elif block[0] == "img":
+                data = base64.b64encode(block[2].read_bytes()).decode()
+                body.append(f'<figure><img alt="{esc(block[1])}" src="data:image/png;base64,{data}">'
+                            f"<figcaption>{esc(block[1])}</figcaption></figure>")
+        body.append("</section>")
     banner = ('<p class="emulated"><strong>emulated</strong>: figures marked emulated come from local emulators '
               "with stand-in models, not the real services.</p>") if any(r.emulated for r in runs) else ""
-    items = "".join(f"<li>{esc(n)}</li>" for n in notes)
     code = "; ".join(f"{r.title}: {r.code}" for r in runs)
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>labkit: ticket triage side by side</title>
+<html lang="en"><head><meta charset="utf-8"><title>labkit: {esc(title)}</title>
+<link rel="icon" href="data:,">
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}.emulated{{color:#a00}}img{{max-width:100%}}</style></head>
-<body><h1>Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI</h1>{banner}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right;vertical-align:top}}
+td:first-child,th:first-child{{text-align:left}}tr.group th{{text-align:left;background:#eef}}
+tr.source td{{font-size:85%;color:#555;text-align:left}}.emulated{{color:#a00}}img{{max-width:100%}}</style></head>
+<body><h1>{esc(title)}</h1>{banner}
 <p id="code">Code run: {esc(code)}</p>
-<table id="figures"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
-<h2>What this shows</h2><ul id="findings">{items}</ul>{imgs}</body></html>
+{"".join(body)}</body></html>
 """
 
 
-def write_report(runs: list[StackRun], out: Path) -> dict[str, Path]:
+def write_report(runs: list[StackRun], out: Path, title: str = TICKETS_TITLE) -> dict[str, Path]:
     """Write every part of the report to OUT and return the paths by kind."""
     out.mkdir(parents=True, exist_ok=True)
-    rows, notes = table(runs), findings(runs)
+    s = {r.stack: summary_row(r) for r in runs}  # once: the bootstrap takes a moment
+    notes = findings(runs, s)
     pictures = _chart_paths(runs, out)
+    parts = sections(runs, s, notes, pictures)
     paths = {"markdown": out / "report.md", "html": out / "report.html", "json": out / "report.json"}
-    paths["markdown"].write_text(markdown(runs, rows, notes, pictures), encoding="utf-8")
-    paths["html"].write_text(page(runs, rows, notes, pictures), encoding="utf-8")
-    figures = {r.stack: {**summary_row(r), "stand_in": r.stand_in, "code": r.code,
-                         "windows": {sc: window_accuracy(r, sc) for sc in SCENARIOS},
+    paths["markdown"].write_text(markdown(title, runs, parts), encoding="utf-8")
+    paths["html"].write_text(page(title, runs, parts), encoding="utf-8")
+    figures = {r.stack: {**s[r.stack], "stand_in": r.stand_in, "code": r.code,
+                         "windows": {sc: [{"window": w, "right": k, "n": n, "accuracy": k / n,
+                                           "ci": wilson(k, n)} for w, k, n in window_counts(r, sc)]
+                                     for sc in scenarios_of(r)} if r.quality_source else None,
                          "alerts": r.alerts} for r in runs}
-    paths["json"].write_text(json.dumps({"findings": notes, "stacks": figures}, indent=2, default=str))
+    cost = cost_section(*runs) if len(runs) == 2 else []
+    paths["json"].write_text(json.dumps({"title": title, "findings": notes, "cost_assumptions": cost,
+                                         "stacks": figures}, indent=2, default=str))
     return {**paths, **{p.stem: p for p in pictures.values()}}

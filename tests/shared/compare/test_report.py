@@ -1,16 +1,32 @@
 """The side-by-side report is computed from the runs' records and labels emulated figures."""
 
+import html
 import json
 import random
+from dataclasses import replace
 
 import pytest
 
-from shared.compare.records import Prediction, StackRun, crossover_volume, macro_f1, monthly_cost
-from shared.compare.report import write_report
+from shared.compare.records import (
+    Prediction,
+    StackRun,
+    bootstrap_f1,
+    crossover_volume,
+    macro_f1,
+    monthly_cost,
+    round_volume,
+    sensitivity,
+    summary_row,
+    wilson,
+)
+from shared.compare.report import NOT_MEASURED, findings, write_report
 from shared.datasets.tickets import CATEGORIES, SCENARIOS, WINDOWS
 
 
-def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0) -> StackRun:
+def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0,
+             measured: bool | None = None) -> StackRun:
+    """A run of `stack`; its quality counts as measured for GCP (own model) and for Azure only when
+    not emulated (its emulator answers with a stand-in model), unless `measured` says otherwise."""
     rng = random.Random(seed)
     preds = []
     for i in range(200):
@@ -31,7 +47,11 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0) 
                     time_to_first_result_s=0.0 if azure else 30.0,
                     cost_per_ticket_usd=0.0002 if azure else 0.0, cost_fixed_usd=0.0 if azure else 0.5,
                     serving_node_hour_usd=0.0 if azure else 0.11, tickets_per_node_hour=100000,
-                    alerts={} if azure else {"long_tickets": {3: ["length"]}})
+                    alerts={} if azure else {"long_tickets": {3: ["length"]}},
+                    quality_source=("measured" if (measured if measured is not None else not (azure and emulated))
+                                    else None),
+                    speed_source="emulated service time" if azure and emulated else "measured on this machine",
+                    quota={"requests": 20, "rate limited (429)": 2} if azure else {})
 
 
 def test_report_files_and_emulated_labels(tmp_path):
@@ -51,11 +71,99 @@ def test_real_cloud_runs_are_not_labelled_emulated(tmp_path):
 
 def test_numbers_follow_the_records(tmp_path):
     """Change an input and the number in the report changes: nothing is typed in."""
-    low = json.loads(write_report([fake_run("azure", 0.5), fake_run("gcp", 0.9)], tmp_path / "a")["json"].read_text())
-    high = json.loads(write_report([fake_run("azure", 0.95), fake_run("gcp", 0.9)], tmp_path / "b")["json"].read_text())
+    def report(azure_hit_rate, name):
+        runs = [fake_run("azure", azure_hit_rate, emulated=False), fake_run("gcp", 0.9)]
+        return json.loads(write_report(runs, tmp_path / name)["json"].read_text())
+
+    low, high = report(0.5, "a"), report(0.95, "b")
     assert high["stacks"]["azure"]["macro_f1"] > low["stacks"]["azure"]["macro_f1"]
     assert low["findings"] != high["findings"]
     assert high["stacks"]["gcp"]["macro_f1"] == low["stacks"]["gcp"]["macro_f1"]
+
+
+def test_what_this_shows_changes_with_its_inputs():
+    """The sentences are computed: a better model, a dearer token or a slower endpoint each show up."""
+    def sentences(**change):
+        azure, gcp = fake_run("azure", 0.8), fake_run("gcp", 0.9)
+        for name, value in change.items():
+            stack, attr = name.split("__")
+            setattr(azure if stack == "azure" else gcp, attr, value)
+        runs = [azure, gcp]
+        return findings(runs, {r.stack: summary_row(r) for r in runs})
+
+    base = sentences()
+    better = sentences(gcp__predictions=fake_run("gcp", 0.6).predictions)
+    first_real = next(s for s in base if "macro-F1" in s)
+    assert first_real != next(s for s in better if "macro-F1" in s)
+    assert base.index(first_real) == 0, "what is real comes first"
+    dearer = sentences(azure__cost_per_ticket_usd=0.002)
+    assert [s for s in base if "crossover" in s] != [s for s in dearer if "crossover" in s]
+    slower = sentences(gcp__test_latencies_s=[0.5] * 200)
+    assert [s for s in base if "median" in s] != [s for s in slower if "median" in s]
+
+
+def test_an_emulated_stand_in_quality_is_never_a_comparison_result(tmp_path):
+    """With the Azure side emulated, its accuracy and F1 appear nowhere as a result: the page says
+    its quality is not measured and shows what is (tokens, cost, quota behaviour)."""
+    azure, gcp = fake_run("azure", 0.55), fake_run("gcp", 0.9)
+    stand_in = summary_row(replace(azure, quality_source="x"))
+    paths = write_report([azure, gcp], tmp_path)
+    report = json.loads(paths["json"].read_text())
+    page, md = paths["html"].read_text(), paths["markdown"].read_text()
+    assert report["stacks"]["azure"]["macro_f1"] is None and report["stacks"]["azure"]["accuracy"] is None
+    assert report["stacks"]["azure"]["windows"] is None
+    for value in (stand_in["macro_f1"], stand_in["accuracy"], *stand_in["f1_per_class"].values()):
+        assert f"{value:.3f}" not in page and f"{value:.3f}" not in md, value
+    for sentence in report["findings"]:
+        if "macro-F1" in sentence or "accuracy" in sentence:
+            assert azure.title not in sentence or "not measured" in sentence, sentence
+    assert any(azure.title in s and "not measured" in s for s in report["findings"])
+    assert NOT_MEASURED in page and "rate limited" in page and "tokens per ticket" in page
+
+
+def test_a_recorded_azure_side_is_compared_and_labelled(tmp_path):
+    azure = fake_run("azure", 0.8, emulated=False)
+    azure.quality_source = "recorded from gpt-4o-mini, 2026-11-29"
+    paths = write_report([azure, fake_run("gcp", 0.9)], tmp_path)
+    report = json.loads(paths["json"].read_text())
+    assert report["stacks"]["azure"]["macro_f1"] is not None
+    assert any("recorded from gpt-4o-mini, 2026-11-29" in s for s in report["findings"])
+    assert any("scored the higher category macro-F1" in s for s in report["findings"])
+    assert "recorded from gpt-4o-mini, 2026-11-29" in paths["html"].read_text()
+
+
+def test_html_carries_every_note_and_the_cost_assumptions(tmp_path):
+    paths = write_report([fake_run("azure", 0.8), fake_run("gcp", 0.9)], tmp_path)
+    page, md = paths["html"].read_text(), paths["markdown"].read_text()
+    items = [line[2:] for line in md.splitlines() if line.startswith("- ")]
+    assert len(items) > 10
+    for item in items:
+        assert html.escape(item) in page, item
+    for text in ("Cost assumptions", "Sensitivity:", "halved", "Stream windows here hold only 10 tickets"):
+        assert text in page, text
+
+
+def test_crossover_is_a_rounded_range():
+    azure, gcp = fake_run("azure", 0.8), fake_run("gcp", 0.8)
+    s = {r.stack: summary_row(r) for r in (azure, gcp)}
+    sentence = next(x for x in findings([azure, gcp], s) if "crossover lies between" in x)
+    exact = crossover_volume(azure, gcp)
+    assert f"{exact:,.0f}" not in sentence and round_volume(exact) in sentence
+    assert round_volume(1_148_732) == "1.1 million" and round_volume(45_678) == "46,000"
+    moves = dict((what, (lo, hi)) for what, lo, hi in sensitivity(azure, gcp))
+    lo, hi = moves["Azure token cost per ticket (prices or prompt length)"]
+    assert lo > exact > hi, "dearer tokens bring the crossover down"
+
+
+def test_wilson_and_bootstrap_intervals():
+    lo, hi = wilson(8, 10)
+    assert lo == pytest.approx(0.490, abs=1e-3) and hi == pytest.approx(0.943, abs=1e-3)
+    assert wilson(0, 5)[0] == 0.0 and wilson(5, 5)[1] == 1.0
+    preds = fake_run("gcp", 0.8).split("test")
+    ci = bootstrap_f1(preds)
+    assert ci == bootstrap_f1(preds), "fixed seed: the same interval every time"
+    assert ci["macro"][0] < macro_f1(preds) < ci["macro"][1]
+    assert set(ci) == {"macro", *CATEGORIES}
 
 
 def test_macro_f1_by_hand():
