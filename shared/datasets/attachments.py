@@ -34,9 +34,10 @@ read it.
 Nuisances of the training data: 15% of screens in dark mode; 35% of screens (15% of invoices
 and labels) cropped to the part that holds the key fields; phone photos of 15% of screens, 20%
 of invoices and 25% of labels; scans rotated up to 3 degrees (labels up to 6); devices always
-photographed (blur, noise); everything rescaled to 60-100% (never below 128 px); photos always
-JPEG, the rest half the time. 2% of type labels are wrong (``LABEL_NOISE``), as in a real
-queue: type accuracy cannot exceed about 98%. Fields always describe what is drawn.
+photographed (blur, noise); everything rescaled to 60-100% (phone photos 80-100%, never below
+128 px); photos always JPEG, the rest half the time. 2% of type labels are wrong
+(``LABEL_NOISE``), as in a real queue: type accuracy cannot exceed about 98%. Fields always
+describe what is drawn.
 
 Drift scenarios of the stream (from window ``drift_start`` on; earlier windows look like the
 training data): ``none``; ``dark_mode`` (85% of screens dark); ``phone_photos`` (75% of screens
