@@ -90,6 +90,11 @@ def test_dimensions_outside_50_to_16000(azure_vision, size):
     assert error.error.message == "The image dimension is not allowed to be smaller than 50 and larger than 16000."
 
 
+def test_exactly_20_mb_is_accepted(azure_vision, png):
+    padded = png + b"\0" * (20 * 1024 * 1024 - len(png))  # bytes after a PNG's end are ignored
+    assert azure_vision.client().analyze(padded, [VF.TAGS]).metadata.width == 400
+
+
 def test_more_than_20_mb_is_refused_before_decoding(azure_vision, png):
     big = png + b"\0" * (20 * 1024 * 1024 + 1 - len(png))
     error = raised(lambda: azure_vision.client().analyze(big, [VF.TAGS]))
