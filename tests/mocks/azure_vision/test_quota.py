@@ -53,13 +53,13 @@ def test_the_s1_rate_is_enforced_with_whole_second_retry_after(azure_vision, png
 
 
 def test_the_real_limiter_drives_sdk_retries_when_retry_after_is_small(azure_vision, png):
-    azure_vision.control.configure(retry_after_s=0.05)
-    azure_vision.control.limits(calls=2, window_s=0.3)
-    client = azure_vision.client(retry_status=20)  # azure-core retries a status 3 times by default
+    azure_vision.control.configure(retry_after_s=0.1)
+    azure_vision.control.limits(calls=2, window_s=1.0)
+    client = azure_vision.client(retry_status=30)  # azure-core retries a status 3 times by default
     started = time.monotonic()
     for _ in range(4):
         client.analyze(png, [VF.TAGS])
-    assert time.monotonic() - started >= 0.3  # calls 3 and 4 waited for the window
+    assert time.monotonic() - started >= 1.0  # calls 3 and 4 waited for the window
     assert statuses(azure_vision).count(200) == 4 and 429 in statuses(azure_vision)
 
 
