@@ -158,8 +158,8 @@ def findings(runs: list[StackRun], s: dict[str, dict], drift_start: int = DRIFT_
             x = s[r.stack]
             if speed_measured(r):
                 out.append(f"{r.title} answered a ticket in {x['latency_p50_ms']:.1f} ms at the median "
-                           f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} tickets/s "
-                           f"({x['throughput_basis']}).")
+                           f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} tickets/s"
+                           + (f" ({x['throughput_basis']})." if x["throughput_basis"] else "."))
             else:
                 out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
     first, later = sorted(runs, key=lambda r: r.time_to_first_result_s)
@@ -204,8 +204,10 @@ def _cost_findings(a: StackRun, g: StackRun, s: dict[str, dict]) -> list[str]:
                f"a month and {other.title} above; with any one assumption halved or doubled the crossover lies "
                f"between {round_volume(min(points))} and {round_volume(max(points))}.")
     if moves:
-        what, lo, hi = max(moves, key=lambda m: _spread(m, cross))
-        out.append(f"What moves it most: {what} (halved: {_vol(lo)}; doubled: {_vol(hi)}).")
+        top = max(_spread(m, cross) for m in moves)
+        movers = [f"{what} (halved: {_vol(lo)}; doubled: {_vol(hi)})" for what, lo, hi in moves
+                  if _spread((what, lo, hi), cross) >= 0.9 * top]
+        out.append(f"What moves it most: {'; and '.join(movers)}.")
     return out
 
 

@@ -1,5 +1,6 @@
 """`labkit compare tickets` end to end in mock mode, on a few tickets: both labs really run."""
 
+import datetime as dt
 import json
 import sqlite3
 
@@ -26,7 +27,8 @@ def test_report_numbers_come_from_the_labs_own_records(compared):
     truth = {t["id"]: t["category"] for t in generate(0).test}
     expected = sum(truth[i] == c for i, c in rows) / len(rows)
     assert len(rows) == 30
-    assert figures["azure"]["accuracy"] == pytest.approx(expected)
+    assert figures["azure"]["accuracy"] is None, "an emulated stand-in's quality is not a result"
+    assert figures["azure"]["stand_in_check"]["accuracy"] == pytest.approx(expected)
     assert figures["azure"]["tickets"] == figures["gcp"]["tickets"] == 30, "both stacks on the same tickets"
     gcp_lines = (out / "gcp" / "predictions" / "test.jsonl").read_text().splitlines()
     gcp = {r["id"]: r for r in map(json.loads, gcp_lines) if r["id"] in truth and r["id"] in dict(rows)}
@@ -58,3 +60,38 @@ def test_rerun_resumes_instead_of_redoing(compared):
         calls_after = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
         results = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
     assert calls_after == calls_before and results == 30
+
+
+@pytest.mark.slow
+def test_a_cassette_feeds_the_azure_side(compared, monkeypatch):
+    """Record the Azure side once (here against the emulator, standing in for a real endpoint), then
+    replay it offline: the Azure quality becomes a result, labelled from the cassette's own metadata."""
+    from mocks.azure_openai.server import local_emulator
+
+    out, _ = compared
+    emulator = local_emulator()
+    for name, value in {"AZURE_OPENAI_ENDPOINT": emulator.url, "AZURE_OPENAI_API_KEY": emulator.api_key,
+                        "AZURE_OPENAI_DEPLOYMENT": "gpt-4o-mini"}.items():
+        monkeypatch.setenv(name, value)
+    cassette = out / "tickets.cassette.jsonl"
+    opts = dict(out=out, limit=4, per_window=1, azure_cassette=cassette)
+    recorded = compare_tickets(CompareOptions(**opts, azure_record=True))
+    first = json.loads(recorded["json"].read_text())["stacks"]["azure"]
+    assert first["quality_source"] is None, "answers from labkit's emulator stay 'not measured'"
+    assert "recorded from gpt-4o-mini on labkit's emulator" in first["stand_in"]
+
+    # A real deployment's answers carry its own fingerprint; give the recording one, so it stands
+    # in for a cassette recorded from Azure. Replay matches requests, so answers may differ.
+    cassette.write_text(cassette.read_text().replace("fp_labkit", "fp_0ba2a8a4f3"))
+    monkeypatch.delenv("AZURE_OPENAI_API_KEY")  # replay needs no credentials
+    last_before = emulator.backend.requests(limit=1)  # the log is capped: compare its last entry
+    replayed = compare_tickets(CompareOptions(**opts))
+    assert emulator.backend.requests(limit=1) == last_before, "the replay sent nothing to a service"
+    report = json.loads(replayed["json"].read_text())
+    azure = report["stacks"]["azure"]
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert azure["quality_source"] == f"recorded from gpt-4o-mini, {today}"
+    assert azure["macro_f1"] is not None and azure["tickets"] == 4
+    assert azure["speed_source"].startswith("replayed")
+    assert any(f"recorded from gpt-4o-mini, {today}" in s and "macro-F1" in s for s in report["findings"])
+    assert f"recorded from gpt-4o-mini, {today}" in replayed["html"].read_text()

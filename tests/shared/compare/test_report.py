@@ -43,7 +43,7 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0,
     azure = stack == "azure"
     return StackRun(stack=stack, title=stack.upper(), emulated=emulated, stand_in=f"{stack} stand-in.",
                     predictions=preds, throughput_per_s=100.0,
-                    test_latencies_s=[0.01 + rng.random() / 100 for _ in range(200)],
+                    test_latencies_s=[(0.2 if azure else 0.01) * (1 + rng.random()) for _ in range(200)],
                     time_to_first_result_s=0.0 if azure else 30.0,
                     cost_per_ticket_usd=0.0002 if azure else 0.0, cost_fixed_usd=0.0 if azure else 0.5,
                     serving_node_hour_usd=0.0 if azure else 0.11, tickets_per_node_hour=100000,
@@ -54,14 +54,31 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0,
                     quota={"requests": 20, "rate limited (429)": 2} if azure else {})
 
 
-def test_report_files_and_emulated_labels(tmp_path):
-    paths = write_report([fake_run("azure", 0.8), fake_run("gcp", 0.9)], tmp_path)
+@pytest.fixture(scope="module")
+def emulated_report(tmp_path_factory):
+    """The usual page: Azure answered by the emulator's stand-in, GCP's own model measured."""
+    runs = [fake_run("azure", 0.55), fake_run("gcp", 0.9)]
+    return runs, write_report(runs, tmp_path_factory.mktemp("emulated"))
+
+
+@pytest.fixture(scope="module")
+def recorded_report(tmp_path_factory):
+    """Azure's answers recorded from a real deployment: both stacks' quality is measured."""
+    azure = fake_run("azure", 0.8, emulated=False)
+    azure.quality_source = "recorded from gpt-4o-mini, 2026-11-29"
+    azure.speed_source = "measured against gpt-4o-mini through the recording proxy"
+    runs = [azure, fake_run("gcp", 0.9)]
+    return runs, write_report(runs, tmp_path_factory.mktemp("recorded"))
+
+
+def test_report_files_and_emulated_labels(emulated_report):
+    _, paths = emulated_report
     for key in ("markdown", "html", "json"):
         assert paths[key].exists()
     md, page = paths["markdown"].read_text(), paths["html"].read_text()
     assert md.count("(emulated)") >= 2 and page.count("(emulated)") >= 2
     assert "data:image/png;base64," in page  # self-contained
-    assert (tmp_path / "accuracy_per_window.png").stat().st_size > 1000
+    assert paths["accuracy_per_window"].stat().st_size > 1000
 
 
 def test_real_cloud_runs_are_not_labelled_emulated(tmp_path):
@@ -69,16 +86,17 @@ def test_real_cloud_runs_are_not_labelled_emulated(tmp_path):
     assert "emulated" not in paths["markdown"].read_text()
 
 
-def test_numbers_follow_the_records(tmp_path):
+def test_numbers_follow_the_records():
     """Change an input and the number in the report changes: nothing is typed in."""
-    def report(azure_hit_rate, name):
+    def figures(azure_hit_rate):
         runs = [fake_run("azure", azure_hit_rate, emulated=False), fake_run("gcp", 0.9)]
-        return json.loads(write_report(runs, tmp_path / name)["json"].read_text())
+        s = {r.stack: summary_row(r) for r in runs}
+        return s, findings(runs, s)
 
-    low, high = report(0.5, "a"), report(0.95, "b")
-    assert high["stacks"]["azure"]["macro_f1"] > low["stacks"]["azure"]["macro_f1"]
-    assert low["findings"] != high["findings"]
-    assert high["stacks"]["gcp"]["macro_f1"] == low["stacks"]["gcp"]["macro_f1"]
+    (low, low_notes), (high, high_notes) = figures(0.5), figures(0.95)
+    assert high["azure"]["macro_f1"] > low["azure"]["macro_f1"]
+    assert low_notes != high_notes
+    assert high["gcp"]["macro_f1"] == low["gcp"]["macro_f1"]
 
 
 def test_what_this_shows_changes_with_its_inputs():
@@ -102,12 +120,11 @@ def test_what_this_shows_changes_with_its_inputs():
     assert [s for s in base if "median" in s] != [s for s in slower if "median" in s]
 
 
-def test_an_emulated_stand_in_quality_is_never_a_comparison_result(tmp_path):
+def test_an_emulated_stand_in_quality_is_never_a_comparison_result(emulated_report):
     """With the Azure side emulated, its accuracy and F1 appear nowhere as a result: the page says
     its quality is not measured and shows what is (tokens, cost, quota behaviour)."""
-    azure, gcp = fake_run("azure", 0.55), fake_run("gcp", 0.9)
+    (azure, _), paths = emulated_report
     stand_in = summary_row(replace(azure, quality_source="x"))
-    paths = write_report([azure, gcp], tmp_path)
     report = json.loads(paths["json"].read_text())
     page, md = paths["html"].read_text(), paths["markdown"].read_text()
     assert report["stacks"]["azure"]["macro_f1"] is None and report["stacks"]["azure"]["accuracy"] is None
@@ -121,10 +138,8 @@ def test_an_emulated_stand_in_quality_is_never_a_comparison_result(tmp_path):
     assert NOT_MEASURED in page and "rate limited" in page and "tokens per ticket" in page
 
 
-def test_a_recorded_azure_side_is_compared_and_labelled(tmp_path):
-    azure = fake_run("azure", 0.8, emulated=False)
-    azure.quality_source = "recorded from gpt-4o-mini, 2026-11-29"
-    paths = write_report([azure, fake_run("gcp", 0.9)], tmp_path)
+def test_a_recorded_azure_side_is_compared_and_labelled(recorded_report):
+    _, paths = recorded_report
     report = json.loads(paths["json"].read_text())
     assert report["stacks"]["azure"]["macro_f1"] is not None
     assert any("recorded from gpt-4o-mini, 2026-11-29" in s for s in report["findings"])
@@ -132,8 +147,8 @@ def test_a_recorded_azure_side_is_compared_and_labelled(tmp_path):
     assert "recorded from gpt-4o-mini, 2026-11-29" in paths["html"].read_text()
 
 
-def test_html_carries_every_note_and_the_cost_assumptions(tmp_path):
-    paths = write_report([fake_run("azure", 0.8), fake_run("gcp", 0.9)], tmp_path)
+def test_html_carries_every_note_and_the_cost_assumptions(emulated_report):
+    _, paths = emulated_report
     page, md = paths["html"].read_text(), paths["markdown"].read_text()
     items = [line[2:] for line in md.splitlines() if line.startswith("- ")]
     assert len(items) > 10
