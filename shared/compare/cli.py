@@ -23,14 +23,30 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
                                        help="Run your copies in this workspace (default: ./workspace when it "
                                             "holds the labs; see 'labkit start')."),
         reference: bool = typer.Option(False, "--reference", help="Run the kit's reference solutions."),
+        azure_cassette: Path = typer.Option(
+            None, "--azure-cassette",
+            help="Answer the Azure side from this cassette, recorded from a real deployment: its quality "
+                 "becomes a measured result, offline and without credentials (shared/compare/README.md)."),
+        azure_record: bool = typer.Option(
+            False, "--azure-record",
+            help="Record --azure-cassette first: the Azure lab runs against your real deployment "
+                 "(AZURE_OPENAI_ENDPOINT, _API_KEY, _DEPLOYMENT) through a recording proxy."),
     ) -> None:
         """Both ticket-triage labs on the same test split and drifting stream: table, charts, HTML page."""
         from shared.compare import CompareError, CompareOptions, compare_tickets
         from shared.config import load_settings
         from shared.labrun import CodeChoiceError, unfinished_exit
 
+        if azure_record and azure_cassette is None:
+            typer.secho("error: --azure-record needs --azure-cassette FILE to record into.", err=True, fg="red")
+            raise typer.Exit(2)
+        if azure_cassette is not None and not azure_record and not azure_cassette.is_file():
+            typer.secho(f"error: no cassette at {azure_cassette}; record one with --azure-record "
+                        "(see shared/compare/README.md).", err=True, fg="red")
+            raise typer.Exit(2)
         settings = load_settings(target)
-        opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune)
+        opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune,
+                              azure_cassette=azure_cassette, azure_record=azure_record)
         try:
             paths = compare_tickets(opts, workspace, reference)
         except (CompareError, CodeChoiceError) as exc:
