@@ -4,9 +4,9 @@ It is **not** Azure's model and knows nothing but the pixels (no file names, no 
 measure is computed on a copy scaled so its longer side is at most 512 px; boxes are scaled back
 to the original image. README.md, "The stand-in", says what each feature does and its limits.
 
-    scene = analyse(rgb)          # measures shared by every feature
-    tags(scene), objects(scene), people(scene), caption(scene), dense_captions(scene),
-    smart_crops(scene, ratios)
+    scene = analyse(rgb)          # measures shared by every feature, computed when first used
+    scene.objects, scene.people, scene.text_regions
+    tags(scene, language), caption(scene), dense_captions(scene), smart_crops(scene, ratios)
 """
 
 from __future__ import annotations
