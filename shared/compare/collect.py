@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.compare.records import Prediction, StackRun
+from shared.compare.records import Prediction, StackRun, round_volume
 
 GCP_PRICES = Path(__file__).with_name("prices_gcp.toml")
 AZURE_PRICES = Path(__file__).resolve().parents[2] / "labs" / "azure" / "ticket_triage" / "prices.toml"
@@ -246,11 +246,12 @@ def gcp_run_from(base: Path, tuned: bool, emulated: bool) -> StackRun:
                       if emulated else "measured against the Vertex AI endpoint"),
         cost_assumptions=[
             f"Vertex AI training: ${tr['node_hour_usd']:.2f} per node-hour, at least "
-            f"{tr['min_billed_minutes']:.0f} min billed per job, {tr['retrains_per_month']} retraining(s) "
+            f"{tr['min_billed_minutes']:.0f} min billed per job, retrained {tr['retrains_per_month']}x "
             f"per month ({train_hours * 60:.0f} billed min each{' with tuning' if tune_s else ''}).",
             f"Vertex AI online prediction: ${sv['node_hour_usd']:.2f} per node-hour, one node up "
             f"{sv['hours_per_month']} h a month whether used or not; more nodes when the volume exceeds "
-            f"{capacity:,.0f} tickets per node-hour ({'measured on this machine' if span > 0 else 'assumed'}).",
+            f"about {round_volume(capacity)} tickets per node-hour "
+            f"({'measured on this machine' if span > 0 else 'assumed'}).",
             f"GCP prices from shared/compare/{GCP_PRICES.name} (us-central1 list prices, rounded)."],
         notes=[f"code: {results['deploy'].get('code', 'unknown')}.",
                f"time to first result = training {train_s:.0f} s"
