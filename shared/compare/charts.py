@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.compare.records import StackRun, monthly_cost, round_volume, wilson, window_counts
+from shared.compare.records import StackRun, kind_of, monthly_cost, round_volume, wilson, window_counts
 
 COLORS = {"azure": "#0078d4", "gcp": "#34a853"}
 
@@ -19,7 +19,7 @@ def _plt():
 
 
 def _label(run: StackRun) -> str:
-    return f"{run.title} ({'emulated' if run.emulated else 'real cloud'})"
+    return f"{run.title} ({kind_of(run)})"
 
 
 def _emulated_note(fig, runs: list[StackRun]) -> None:

@@ -216,6 +216,13 @@ def scenarios_of(run: StackRun) -> list[str]:
     return list(dict.fromkeys(p.scenario for p in run.split("stream") if p.scenario))
 
 
+def kind_of(run: StackRun) -> str:
+    """The word a stack's column and chart labels carry: emulated, recorded (a replayed cassette), real cloud."""
+    if run.emulated:
+        return "emulated"
+    return "recorded" if (run.quality_source or "").startswith("recorded from") else "real cloud"
+
+
 def speed_measured(run: StackRun) -> bool:
     """Latency and throughput measured (on this machine or against the real service), not simulated."""
     return run.speed_source.startswith("measured")

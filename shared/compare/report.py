@@ -24,6 +24,7 @@ from shared.compare.records import (
     REFERENCE_VOLUME,
     StackRun,
     crossover_volume,
+    kind_of,
     labels_of,
     monthly_cost,
     round_volume,
@@ -55,7 +56,7 @@ def _ci(value, interval, pattern: str = "{:.3f}") -> str:
 
 
 def _header(run: StackRun) -> str:
-    return f"{run.title} ({'emulated' if run.emulated else 'real cloud'})"
+    return f"{run.title} ({kind_of(run)})"
 
 
 def _quality_source(run: StackRun) -> str:
