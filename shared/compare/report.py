@@ -88,6 +88,7 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
             " ".join(f"{k / n:.2f}" for _, k, n in window_counts(r, sc)) + _window_n(window_counts(r, sc))
             if r.quality_source else NOT_MEASURED))
     rows.append(["Tokens and cost (token counts from the requests sent; prices below)"])
+    add("source", lambda r, _: _tokens_source(r))
     add("prompt tokens (test and stream)", lambda r, x: _fmt(x["prompt_tokens"], "{:,.0f}") if x["prompt_tokens"]
         else "none: no tokens billed")
     add("completion tokens (test and stream)", lambda r, x: _fmt(x["completion_tokens"], "{:,.0f}")
@@ -108,6 +109,15 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
         for key in keys:
             add(key, lambda r, x, key=key: str(r.quota[key]) if key in r.quota else "n/a")
     return rows
+
+
+def _tokens_source(run: StackRun) -> str:
+    if not run.prompt_tokens:
+        return "no tokens: billed by node-hour (see Cost assumptions)"
+    if run.emulated:
+        return ("prompt tokens counted as Azure counts them (tiktoken, the real prompt); completion tokens "
+                "are the stand-in's answers, a model's may differ")
+    return "usage reported by the service"
 
 
 def _n(n: int) -> str:
