@@ -113,11 +113,17 @@ def latency_distribution(runs: list[StackRun], path: Path) -> Path:
                 label=f"{_label(run)}, n={len(values)}")
         ax.plot([values[len(values) // 2]], [0.5], marker="o", color=COLORS.get(run.stack))
     ax.set_xscale("log")
+    # plain numbers at 1, 2, 5 x 10^k: matplotlib's labelled minor ticks of a short log axis overlap
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("latency per ticket (ms, log scale): the request that carried it")
     ax.set_ylabel("share of test tickets")
     ax.set_title("Latency per ticket on the test split (dots: medians)", fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="best")
     _not_shown(fig, [f"{r.title}: {r.speed_source}" for r in runs if not r.test_latencies_s])
     _emulated_note(fig, runs)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

@@ -257,7 +257,8 @@ def gcp_run_from(base: Path, tuned: bool, emulated: bool) -> StackRun:
                f"time to first result = training {train_s:.0f} s"
                + (f" + tuning {tune_s:.0f} s" if tune_s else " (tuning not run: add --tune)")
                + f" + deployment {deploy_setup:.0f} s + first prediction.",
-               f"serving capacity per node measured on this machine: {capacity:,.0f} tickets/hour.",
+               f"serving capacity per node {'measured on this machine' if span > 0 else 'assumed'}: "
+               f"about {round_volume(capacity)} tickets/hour.",
                f"GCP prices from {GCP_PRICES.name}; training billed at least "
                f"{tr['min_billed_minutes']:.0f} min per job."])
 
