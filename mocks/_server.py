@@ -145,3 +145,19 @@ class ProcessWide:
                 self.server = self.factory().start()
                 atexit.register(self.server.stop)
             return self.server
+
+
+class BackendControl:
+    """In-process helpers for an emulator's /_mock/ control API (same effects, no HTTP round trip)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def reset(self) -> None:
+        self.backend.reset()
+
+    def config(self) -> dict:
+        return dict(self.backend.config)
+
+    def configure(self, **patch) -> dict:
+        return self.backend.update_config(patch)

@@ -15,25 +15,15 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-from mocks._server import ProcessWide, ThreadedServer
+from mocks._server import BackendControl, ProcessWide, ThreadedServer
 from mocks.azure_openai.models import DEFAULT_API_VERSION, AzureOpenAIBackend, Deployment
 from mocks.azure_openai.responses import create_app
 
 
-class Control:
+class Control(BackendControl):
     """In-process helpers for the /_mock/ control API (same effects, no HTTP round trip)."""
 
-    def __init__(self, backend: AzureOpenAIBackend):
-        self.backend = backend
-
-    def reset(self) -> None:
-        self.backend.reset()
-
-    def config(self) -> dict:
-        return dict(self.backend.config)
-
-    def configure(self, **patch) -> dict:
-        return self.backend.update_config(patch)
+    backend: AzureOpenAIBackend
 
     def add_deployment(self, name: str, model: str = "gpt-4o-mini", **fields) -> Deployment:
         return self.backend.add_deployment({"name": name, "model": model, **fields})

@@ -13,25 +13,15 @@ from __future__ import annotations
 
 import secrets
 
-from mocks._server import ProcessWide, ThreadedServer
+from mocks._server import BackendControl, ProcessWide, ThreadedServer
 from mocks.azure_vision.models import VisionBackend
 from mocks.azure_vision.responses import create_app
 
 
-class Control:
+class Control(BackendControl):
     """In-process helpers for the /_mock/ control API (same effects, no HTTP round trip)."""
 
-    def __init__(self, backend: VisionBackend):
-        self.backend = backend
-
-    def reset(self) -> None:
-        self.backend.reset()
-
-    def config(self) -> dict:
-        return dict(self.backend.config)
-
-    def configure(self, **patch) -> dict:
-        return self.backend.update_config(patch)
+    backend: VisionBackend
 
     def limits(self, calls: int | None = None, window_s: float | None = None,
                monthly_transactions: int | None = None) -> None:
