@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from shared.compare import CompareOptions, compare_tickets
-from shared.compare.collect import run_azure
+from shared.compare.collect import gcp_run_from, run_azure, same_tickets
+from shared.compare.records import summary_row
+from shared.compare.report import findings
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +87,12 @@ def test_a_cassette_feeds_the_azure_side(compared, monkeypatch):
     cassette.write_text(cassette.read_text().replace("fp_labkit", "fp_0ba2a8a4f3"))
     monkeypatch.delenv("AZURE_OPENAI_API_KEY")  # replay needs no credentials
     last_before = emulator.backend.requests(limit=1)  # the log is capped: compare its last entry
-    replayed = compare_tickets(CompareOptions(**opts))
+    replayed = run_azure(CompareOptions(**opts))
     assert emulator.backend.requests(limit=1) == last_before, "the replay sent nothing to a service"
-    report = json.loads(replayed["json"].read_text())
-    azure = report["stacks"]["azure"]
+    runs = same_tickets([replayed, gcp_run_from(out / "gcp", tuned=False, emulated=True)])
+    figures = {r.stack: summary_row(r) for r in runs}
     today = dt.datetime.now(dt.UTC).date().isoformat()
-    assert azure["quality_source"] == f"recorded from gpt-4o-mini, {today}"
-    assert azure["macro_f1"] is not None and azure["tickets"] == 4
-    assert azure["speed_source"].startswith("replayed")
-    assert any(f"recorded from gpt-4o-mini, {today}" in s and "macro-F1" in s for s in report["findings"])
-    assert f"recorded from gpt-4o-mini, {today}" in replayed["html"].read_text()
+    assert figures["azure"]["quality_source"] == f"recorded from gpt-4o-mini, {today}"
+    assert figures["azure"]["macro_f1"] is not None and figures["azure"]["tickets"] == 4
+    assert figures["azure"]["speed_source"].startswith("replayed")
+    assert any(f"recorded from gpt-4o-mini, {today}" in s and "macro-F1" in s for s in findings(runs, figures))
