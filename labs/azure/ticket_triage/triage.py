@@ -21,6 +21,11 @@ connection,
 invalid
 =================  ===========================  ==========================================
 
+With a quota to pace to (``tpm``), units are sized so the quota is used, not only respected:
+each request is packed up to a whole fraction of the rate window's tokens
+(``Triage.request_target``), tickets a little further on fill the room a long ticket leaves
+(``fill_order``), so k requests fill each window instead of leaving room no waiting batch fits.
+
 A split is progress (batches get smaller, down to one ticket) and costs no try. Anything
 else costs each ticket of the unit one try; a ticket out of tries is stored as *failed* with
 the last reason. 429s cost no try (the ticket did nothing wrong) but are bounded too.
@@ -42,6 +47,7 @@ from shared.tokens import count_tokens
 
 CONTEXT_MESSAGE = re.compile(r"maximum context length is (\d+) tokens.*?requested (\d+) tokens", re.S)
 MIN_TICKET_TOKENS = 32
+TARGET_STRETCH = 10  # batches' worth of tickets that share one request size (see Triage.plan)
 # Outcomes the service refuses before charging the quota.
 NOT_ADMITTED = ("rate_limited", "context_length")
 
@@ -125,6 +131,30 @@ def split_unit(unit: Unit) -> tuple[Unit, Unit]:
             Unit(unit.items[middle:], unit.per_ticket_output))
 
 
+def fill_order(items: list[Item], target: int, fixed_tokens: int, per_ticket: int, max_batch: int,
+               lookahead: int = 40) -> list[Item]:
+    """``items`` reordered so that packing them in order fills each request up to ``target``.
+
+    Ticket lengths are skewed (most short, a few long): packed strictly in order, a long ticket
+    that does not fit the room left closes the request early. Here it waits for the next
+    request while shorter tickets at most ``lookahead`` places on take the room; otherwise the
+    order is kept.
+    """
+    rest, ordered = list(items), []
+    while rest:
+        taken, n, tokens = [], 0, 0
+        for index, item in enumerate(rest[:lookahead]):
+            cost = item.tokens + batching.BLOCK_OVERHEAD
+            if not taken or batching.request_cost(n + 1, tokens + cost, fixed_tokens, per_ticket) <= target:
+                taken.append(index)
+                n, tokens = n + 1, tokens + cost
+                if n == max_batch:
+                    break
+        ordered += [rest[i] for i in taken]
+        rest = [item for i, item in enumerate(rest) if i not in set(taken)]
+    return ordered
+
+
 def allowance_after_overflow(message: str, ticket_tokens: int, margin: int) -> int:
     """Tokens to cut a lone ticket to after context_length_exceeded.
 
@@ -181,13 +211,24 @@ class Triage:
                 f"in the context window of {self.conn.context_window}. Use fewer examples "
                 "(examples_per_category) or a deployment with a larger context window.")
         items = [self.item_for(t, allowance) for t in tickets]
-        target = self.request_target(items)
-        batches = batching.pack_batches(
-            items, self.prompt.fixed_tokens, self.conn.context_window,
-            # Packed to the window's share, a run of short tickets may make a longer batch.
-            max_batch=self.config.batch_size * (2 if target else 1),
-            max_output_tokens=self.conn.max_output_tokens, safety_margin=self.config.safety_margin,
-            per_ticket=self.config.per_ticket_output, max_request_tokens=target)
+        batches: list[list[Item]] = []
+        # Ticket lengths drift over a stream: each stretch of tickets gets its own request size.
+        # A stretch's last, partly filled batch is packed again with the next stretch.
+        stretch, carry = TARGET_STRETCH * self.config.batch_size, []
+        for start in range(0, len(items), stretch):
+            part = carry + items[start:start + stretch]
+            target = self.request_target(part)
+            if target:
+                part = fill_order(part, target, self.prompt.fixed_tokens, self.config.per_ticket_output,
+                                  self.config.batch_size * 2)
+            packed = batching.pack_batches(
+                part, self.prompt.fixed_tokens, self.conn.context_window,
+                # Packed to the window's share, a run of short tickets may make a longer batch.
+                max_batch=self.config.batch_size * (2 if target else 1),
+                max_output_tokens=self.conn.max_output_tokens, safety_margin=self.config.safety_margin,
+                per_ticket=self.config.per_ticket_output, max_request_tokens=target)
+            carry = packed.pop() if start + stretch < len(items) else []
+            batches += packed
         return [Unit(batch, self.config.per_ticket_output) for batch in batches]
 
     def request_target(self, items: list[Item]) -> int | None:
