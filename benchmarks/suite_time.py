@@ -39,6 +39,9 @@ def main(extra: list[str]) -> int:
     slow = [line for line in lines if re.match(r"^\d+\.\d+s (call|setup|teardown) ", line)]
     summary = next((line for line in reversed(lines) if " passed" in line or " failed" in line), "?")
     print(f"\nsuite wall time: {wall:.0f} s  ({summary.strip('= ')})")
+    for line in lines:
+        if line.startswith(("FAILED", "ERROR")):
+            print(line)
     print("ten slowest:")
     for line in slow[:10]:
         print("  " + line)

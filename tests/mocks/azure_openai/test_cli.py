@@ -13,6 +13,17 @@ from openai import AzureOpenAI
 LABKIT = [sys.executable, "-c", "import sys; from shared.cli import main; sys.argv[0] = 'labkit'; main()"]
 
 
+def serve(args: list[str], env: dict, cwd) -> subprocess.Popen:
+    """`labkit mock serve ...` in the background, taking Ctrl-C (SIGINT) as at a terminal.
+
+    A shell starts background jobs with SIGINT ignored and children inherit that, so a suite run
+    from a background job would never stop the server; the child resets it first.
+    """
+    return subprocess.Popen([*LABKIT, "mock", "serve", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=cwd,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
 def read_exports(proc: subprocess.Popen, timeout: float = 30) -> dict[str, str]:
     exports, deadline = {}, time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -29,9 +40,7 @@ def read_exports(proc: subprocess.Popen, timeout: float = 30) -> dict[str, str]:
 
 def test_serve_prints_pasteable_settings_and_serves_until_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "OPENAI_"))}
-    proc = subprocess.Popen([*LABKIT, "mock", "serve", "azure-openai", "--port", "0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                            cwd=tmp_path)
+    proc = serve(["azure-openai", "--port", "0"], env, tmp_path)
     try:
         exports = read_exports(proc)
         assert set(exports) >= {"AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "OPENAI_API_VERSION"}

@@ -10,14 +10,13 @@ from azure.ai.vision.imageanalysis import ImageAnalysisClient
 from azure.ai.vision.imageanalysis.models import VisualFeatures as VF
 from azure.core.credentials import AzureKeyCredential
 
-from tests.mocks.azure_openai.test_cli import LABKIT, read_exports
+from tests.mocks.azure_openai.test_cli import LABKIT, read_exports, serve
 from tests.mocks.azure_vision import drawing
 
 
 def test_serve_prints_pasteable_settings_and_serves_until_ctrl_c(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "VISION_"))}
-    proc = subprocess.Popen([*LABKIT, "mock", "serve", "azure-vision", "--port", "0", "--region", "uksouth"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    proc = serve(["azure-vision", "--port", "0", "--region", "uksouth"], env, tmp_path)
     try:
         exports = read_exports(proc)
         assert set(exports) == {"VISION_ENDPOINT", "VISION_KEY"}

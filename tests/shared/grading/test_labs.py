@@ -21,9 +21,11 @@ import difflib
 import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from course_helpers import computed_once
 from grading_helpers import KIT, MUTANTS
 
 from shared.grading.exercises import copy_with_exercises_done, load_exercises, region_owners
@@ -31,7 +33,7 @@ from shared.grading.mutants import copy_reference, sweep
 from shared.grading.plugin import fmt_points
 from shared.grading.regions import has_solution_regions, iter_files
 from shared.grading.release import write_release
-from shared.grading.runner import KIT_ROOT, grade_lab, lab_tests_dir
+from shared.grading.runner import KIT_ROOT, GradedTest, LabResult, grade_lab, lab_tests_dir
 from shared.grading.workspace import start_lab
 from shared.labs import LABS
 
@@ -82,20 +84,26 @@ def failing(result) -> str:
     return "\n".join(lines + result.errors)
 
 
+def graded_once(tmp_path_factory, name: str, grade) -> LabResult:
+    """``grade(folder)`` once per test run, even when pytest-xdist spreads the tests that need it
+    over several workers (each would otherwise grade the same copy again)."""
+    data = computed_once(tmp_path_factory, name.replace("/", "_").replace(":", "_"),
+                         lambda folder: asdict(grade(folder)))
+    return LabResult(**{**data, "tests": [GradedTest(**t) for t in data["tests"]]})
+
+
 @pytest.fixture(scope="session")
 def reference_result(tmp_path_factory):
-    """grade(kit, lab_id) -> the reference's LabResult with hidden tests, graded once per session.
+    """grade(kit, lab_id) -> the reference's LabResult with hidden tests, graded once per run.
 
     Graded from a copy, as a learner's workspace is, so each test runs with the reference patch
     for the other exercises; the kit's own folder is what the direct run of tests/labs covers.
     """
-    cache = {}
 
     def grade(kit, lab_id):
-        if (kit, lab_id) not in cache:
-            root = copy_reference(kit, lab_id, tmp_path_factory.mktemp("reference"))
-            cache[kit, lab_id] = grade_lab(lab_id, root, kit_root=kit, with_hidden=True)
-        return cache[kit, lab_id]
+        return graded_once(tmp_path_factory, "reference-" + case_id((kit, lab_id)), lambda folder:
+                           grade_lab(lab_id, copy_reference(kit, lab_id, folder), kit_root=kit,
+                                     with_hidden=True))
 
     return grade
 
@@ -113,14 +121,13 @@ def test_reference_solution_scores_full_marks(kit, lab_id, mutants_root, referen
 @pytest.fixture(scope="session")
 def student_result(tmp_path_factory):
     """grade(kit, lab_id) -> a fresh student copy's LabResult with hidden tests, graded once."""
-    cache = {}
 
     def grade(kit, lab_id):
-        if (kit, lab_id) not in cache:
-            root = tmp_path_factory.mktemp("student")
-            start_lab(lab_id, root, kit)
-            cache[kit, lab_id] = grade_lab(lab_id, root, kit_root=kit, with_hidden=True)
-        return cache[kit, lab_id]
+        def start_and_grade(folder):
+            start_lab(lab_id, folder, kit)
+            return grade_lab(lab_id, folder, kit_root=kit, with_hidden=True)
+
+        return graded_once(tmp_path_factory, "student-" + case_id((kit, lab_id)), start_and_grade)
 
     return grade
 
