@@ -66,7 +66,6 @@ SERVICES: dict[str, list[Setting]] = {
     ],
     "vision": [
         Setting("VISION_ENDPOINT", "your AI Vision resource's endpoint"),
-        Setting("VISION_KEY", "a key of that resource", secret=True),
     ],
     "vertex": [
         Setting("GOOGLE_CLOUD_PROJECT", "your project id"),
@@ -74,9 +73,10 @@ SERVICES: dict[str, list[Setting]] = {
         Setting("GOOGLE_CLOUD_STAGING_BUCKET", "a gs:// bucket for artefacts, e.g. gs://my-bucket"),
     ],
 }
-# Optional. Without a key, Azure OpenAI falls back to Entra ID through azure-identity.
+# Optional. Without a key, Azure OpenAI and AI Vision fall back to Entra ID through azure-identity.
 OPTIONAL = [
     Setting("AZURE_OPENAI_API_KEY", "a key of the Azure OpenAI resource", secret=True),
+    Setting("VISION_KEY", "a key of the AI Vision resource", secret=True),
     # Only needed when the deployment name does not tell the model (see shared/azure.py).
     Setting("AZURE_OPENAI_MODEL", "the model behind the deployment, e.g. gpt-4o-mini"),
     Setting("AZURE_OPENAI_CONTEXT_WINDOW", "the deployment's context window in tokens"),

@@ -36,6 +36,15 @@ def test_cloud_config_names_every_missing_variable(tmp_path):
     assert "OPENAI_API_VERSION" not in message and "GOOGLE_CLOUD_REGION" not in message
 
 
+def test_keys_are_optional_so_entra_id_can_sign_in(tmp_path):
+    environ = {"VISION_ENDPOINT": "https://x.cognitiveservices.azure.com", **AZURE}
+    environ.pop("AZURE_OPENAI_API_KEY", None)
+    settings = load_settings("cloud", environ=environ, dotenv_path=tmp_path / "none")
+    settings.require("azure_openai", "vision")  # no key asked for: azure-identity signs in
+    with_key = load_settings("cloud", environ={**environ, "VISION_KEY": "k-123"}, dotenv_path=tmp_path / "none")
+    assert "k-123" not in repr(with_key.get("VISION_KEY"))
+
+
 def test_complete_cloud_config_passes(tmp_path):
     settings = load_settings("cloud", environ=dict(AZURE), dotenv_path=tmp_path / "none")
     settings.require("azure_openai")
