@@ -9,6 +9,7 @@ letting the server fail silently.
 from __future__ import annotations
 
 import atexit
+import json
 import socket
 import threading
 import time
@@ -161,3 +162,37 @@ class BackendControl:
 
     def configure(self, **patch) -> dict:
         return self.backend.update_config(patch)
+
+
+def bad_request(exc: Exception):
+    """A control-plane request the emulator cannot take: 400 with the reason."""
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"error": {"code": "BadMockRequest", "message": str(exc)}}, status_code=400)
+
+
+class ControlPlaneBase:
+    """The /_mock/ routes every Azure emulator has: reset, and config (GET, or POST a patch)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    async def _json(self, request):
+        raw = await request.body()
+        return json.loads(raw) if raw.strip() else {}
+
+    async def reset(self, request):
+        from starlette.responses import JSONResponse
+
+        self.backend.reset()
+        return JSONResponse({"reset": True})
+
+    async def config(self, request):
+        from starlette.responses import JSONResponse
+
+        if request.method == "GET":
+            return JSONResponse(self.backend.config)
+        try:
+            return JSONResponse(self.backend.update_config(await self._json(request)))
+        except ValueError as exc:
+            return bad_request(exc)

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mocks._server import ControlPlaneBase, bad_request
 from mocks.azure_openai import exceptions as err
 from mocks.azure_openai.models import AzureOpenAIBackend, ChatResult, EmbeddingsResult
 
@@ -229,29 +230,8 @@ class DataPlane:
 
 # ---- the control plane ---------------------------------------------------------------------
 
-def bad_request(exc: Exception) -> Response:
-    return JSONResponse({"error": {"code": "BadMockRequest", "message": str(exc)}}, status_code=400)
-
-
-class ControlPlane:
-    def __init__(self, backend: AzureOpenAIBackend):
-        self.backend = backend
-
-    async def _json(self, request: Request):
-        raw = await request.body()
-        return json.loads(raw) if raw.strip() else {}
-
-    async def reset(self, request: Request) -> Response:
-        self.backend.reset()
-        return JSONResponse({"reset": True})
-
-    async def config(self, request: Request) -> Response:
-        if request.method == "GET":
-            return JSONResponse(self.backend.config)
-        try:
-            return JSONResponse(self.backend.update_config(await self._json(request)))
-        except ValueError as exc:
-            return bad_request(exc)
+class ControlPlane(ControlPlaneBase):
+    backend: AzureOpenAIBackend
 
     async def deployments(self, request: Request) -> Response:
         if request.method == "POST":

@@ -13,7 +13,6 @@ The analysis runs in a worker thread, so a slow OCR never blocks the control API
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 
 from starlette.applications import Starlette
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mocks._server import ControlPlaneBase, bad_request
 from mocks.azure_vision import exceptions as err
 from mocks.azure_vision.models import REGION_NAMES, SUPPORTED_API_VERSIONS, VisionBackend
 from mocks.azure_vision.models import Request as AnalyzeRequest
@@ -75,29 +75,8 @@ class DataPlane:
 
 # ---- the control plane ---------------------------------------------------------------------
 
-def bad_request(exc: Exception) -> Response:
-    return JSONResponse({"error": {"code": "BadMockRequest", "message": str(exc)}}, status_code=400)
-
-
-class ControlPlane:
-    def __init__(self, backend: VisionBackend):
-        self.backend = backend
-
-    async def _json(self, request: Request):
-        raw = await request.body()
-        return json.loads(raw) if raw.strip() else {}
-
-    async def reset(self, request: Request) -> Response:
-        self.backend.reset()
-        return JSONResponse({"reset": True})
-
-    async def config(self, request: Request) -> Response:
-        if request.method == "GET":
-            return JSONResponse(self.backend.config)
-        try:
-            return JSONResponse(self.backend.update_config(await self._json(request)))
-        except ValueError as exc:
-            return bad_request(exc)
+class ControlPlane(ControlPlaneBase):
+    backend: VisionBackend
 
     async def limits(self, request: Request) -> Response:
         try:
