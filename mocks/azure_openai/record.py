@@ -27,6 +27,15 @@ class CassetteError(ValueError):
     """A cassette cannot be read or written."""
 
 
+def read_exchanges(cassette: Path) -> list[dict]:
+    """The recorded exchanges of a cassette (one JSON object a line); CassetteError if unreadable."""
+    try:
+        lines = cassette.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise CassetteError(f"Cannot read the cassette {cassette}: {exc}.") from exc
+
+
 def request_key(method: str, path: str, body: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(body or b"null"), sort_keys=True)
@@ -82,11 +91,7 @@ class Recorder:
 class Player:
     def __init__(self, cassette: str | Path):
         self.cassette = Path(cassette)
-        try:
-            lines = self.cassette.read_text(encoding="utf-8").splitlines()
-            exchanges = [json.loads(line) for line in lines if line.strip()]
-        except (OSError, ValueError) as exc:
-            raise CassetteError(f"Cannot read the cassette {self.cassette}: {exc}.") from exc
+        exchanges = read_exchanges(self.cassette)
         self._recorded: dict[str, list[dict]] = defaultdict(list)
         for ex in exchanges:
             key = request_key(ex["method"], ex["path"], ex["request"].encode())

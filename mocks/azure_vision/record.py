@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mocks.azure_openai.record import CassetteError
+from mocks.azure_openai.record import CassetteError, read_exchanges
 
 KEPT_HEADERS = ("content-type", "apim-request-id", "x-ms-region", "retry-after", "x-ms-error-code",
                 "csp-billing-usage", "api-supported-versions")
@@ -89,11 +89,7 @@ class Recorder:
 class Player:
     def __init__(self, cassette: str | Path):
         self.cassette = Path(cassette)
-        try:
-            lines = self.cassette.read_text(encoding="utf-8").splitlines()
-            exchanges = [json.loads(line) for line in lines if line.strip()]
-        except (OSError, ValueError) as exc:
-            raise CassetteError(f"Cannot read the cassette {self.cassette}: {exc}.") from exc
+        exchanges = read_exchanges(self.cassette)
         self._recorded: dict[str, list[dict]] = defaultdict(list)
         for ex in exchanges:
             key = request_key(ex["method"], ex["path"], ex.get("query", {}), ex["request"])
