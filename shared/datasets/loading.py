@@ -79,7 +79,8 @@ def _rows(path: Path, text: str) -> list[tuple[int, dict]]:
     return _jsonl_rows(path, text) if is_jsonl else _csv_rows(path, text)
 
 
-def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict]]:
+def _jsonl_rows(path: Path, text: str, each: str = "one ticket") -> list[tuple[int, dict]]:
+    """(line number, object) for each non-blank line; InputError naming the line otherwise."""
     rows = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -88,7 +89,7 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict]]:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}, column {exc.colno}). "
-                             "Each line must be one ticket as a JSON object.") from None
+                             f"Each line must be {each} as a JSON object.") from None
         if not isinstance(row, dict):
             raise InputError(f"{path}, line {number}: expected a JSON object per line, found "
                              f"{type(row).__name__}.")
@@ -297,19 +298,7 @@ def _label_rows(path: Path) -> list[tuple[int, dict]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not valid UTF-8. Save the file as UTF-8.") from None
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}, line {number}: not valid JSON ({exc.msg}, column {exc.colno}). "
-                             "Each line must be one image's labels as a JSON object.") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}, line {number}: expected a JSON object, found {type(row).__name__}.")
-        rows.append((number, row))
-    return rows
+    return _jsonl_rows(path, text, each="one image's labels")
 
 
 def _label(path: Path, line: int, row: dict, item: ImageItem) -> None:

@@ -56,7 +56,8 @@ def test_grade_workspace_records_the_latest_score(labkit, tmp_path):
     graded = labkit("grade", "sample/echo", "--workspace", ws, *FAST)
     assert graded.exit_code == 0, graded.output
     assert "sample/echo  [ws]  0/5" in graded.output
-    assert "not done yet: labs/sample/echo/text.py:shout (Exercise 1: Shout). Hint: str.upper() and an f-string" in graded.output
+    assert ("not done yet: labs/sample/echo/text.py:shout (Exercise 1: Shout). "
+            "Hint: str.upper() and an f-string") in graded.output
     assert latest_score("sample/echo", ws) == "0/5"
 
     (ws / "labs/sample/echo/text.py").write_bytes((KIT / "labs/sample/echo/text.py").read_bytes())
