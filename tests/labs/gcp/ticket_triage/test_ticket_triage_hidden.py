@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from tests.labs.gcp.conftest import LAB
+from tests.labs.gcp.ticket_triage.conftest import LAB
 
 pytestmark = pytest.mark.hidden
 

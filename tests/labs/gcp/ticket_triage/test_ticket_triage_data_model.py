@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.labs.gcp.conftest import LAB
+from tests.labs.gcp.ticket_triage.conftest import LAB
 
 
 def _ticket(subject, body, category="bug", priority="low", product="TeamSync", tid="x"):

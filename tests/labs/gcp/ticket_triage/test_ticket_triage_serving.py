@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.labs.gcp.conftest import LAB
+from tests.labs.gcp.ticket_triage.conftest import LAB
 
 EASY = {
     "billing": "Refund for a double charge\n\nWe were charged twice on invoice INV-12345, "

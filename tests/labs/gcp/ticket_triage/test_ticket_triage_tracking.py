@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.labs.gcp.conftest import LAB
+from tests.labs.gcp.ticket_triage.conftest import LAB
 
 HISTORY = {"loss": [0.9, 0.5, 0.3], "val_macro_f1": [0.6, 0.7, 0.75]}
 
