@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ PLUGIN = "shared.grading.mutants"
 @dataclass
 class SweepResult:
     caught_by: dict[str, str | None] = field(default_factory=dict)  # mutant file name -> test
+    seconds: dict[str, float] = field(default_factory=dict)  # mutant file name -> time to grade it
     log: str = ""
 
 
@@ -65,7 +67,9 @@ def sweep(lab_id: str, kit: Path, mutants: list[tuple[Path, int | None]], work: 
     cmd += ["-p", PLUGIN, f"--mutant-sweep={work / 'plan.json'}"]
     run = run_capped(cmd, cwd=kit, env=grading_env(work / "results.json"), wall_clock=wall_clock)
     caught = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
-    return SweepResult(caught, run.output)
+    seconds = json.loads(out.with_suffix(".seconds.json").read_text(encoding="utf-8")) \
+        if out.with_suffix(".seconds.json").is_file() else {}
+    return SweepResult(caught, seconds, run.output)
 
 
 # --------------------------------------------------------------------------------------------
@@ -84,14 +88,18 @@ def pytest_runtestloop(session):
         return None
     plan = json.loads(Path(path).read_text(encoding="utf-8"))
     caught: dict[str, str | None] = {}
+    seconds: dict[str, float] = {}
     for index, mutant in enumerate(plan["mutants"]):
+        started = time.perf_counter()
         file = Path(mutant["file"])
         root = copy_reference(Path(plan["kit"]), plan["lab"], Path(plan["work"]) / f"m{index}")
         module = file.stem.split("__")[0]
         shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
         use_root(root)
         caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"]))
+        seconds[file.name] = round(time.perf_counter() - started, 2)
         Path(plan["out"]).write_text(json.dumps(caught, indent=1), encoding="utf-8")
+        Path(plan["out"]).with_suffix(".seconds.json").write_text(json.dumps(seconds, indent=1), encoding="utf-8")
     return True
 
 
