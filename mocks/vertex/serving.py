@@ -8,8 +8,11 @@ Supported artefacts under a model's ``artifactUri`` folder:
 
 Instances follow Vertex's TF serving rules: for a signature with one input, each instance is
 that input's value (or a dict holding it under the input's name); for several inputs each
-instance is a dict of input name -> value. One output gives one value per instance; several
-outputs give one dict per instance. A bad instance shape or dtype is an INVALID_ARGUMENT error.
+instance is a dict of input name -> value. Binary values of a string input arrive as
+``{"b64": "<base64>"}`` and reach the model as the decoded bytes (TensorFlow Serving's REST rule,
+which Vertex's prebuilt TensorFlow containers follow: how an image is sent). One output gives
+one value per instance; several outputs give one dict per instance. A bad instance shape or
+dtype is an INVALID_ARGUMENT error.
 TensorFlow is imported only when a model is deployed.
 """
 
@@ -63,12 +66,28 @@ def _shape_matches(expected, actual: tuple) -> bool:
     return all(e is None or e == a for e, a in zip(expected[1:], actual[1:], strict=True))
 
 
+def _b64_decoded(value, name: str):
+    """A ``{"b64": ...}`` object as its bytes, also inside lists; other values unchanged."""
+    import base64
+    import binascii
+
+    if isinstance(value, list):
+        return [_b64_decoded(v, name) for v in value]
+    if isinstance(value, dict) and set(value) == {"b64"}:
+        try:
+            return base64.b64decode(value["b64"], validate=True)
+        except (binascii.Error, TypeError, ValueError) as exc:
+            raise InvalidArgument(f"Failed to process element: {name!r}: the 'b64' value is not "
+                                  f"valid base64 ({exc}).") from exc
+    return value
+
+
 def _to_array(values: list, dtype_name: str, name: str):
     import numpy as np
 
     try:
         if dtype_name == "string":
-            return np.array(values, dtype=object)
+            return np.array(_b64_decoded(values, name), dtype=object)
         return np.array(values, dtype=dtype_name)
     except (ValueError, TypeError) as exc:
         raise InvalidArgument(
