@@ -54,7 +54,7 @@ def accuracy_per_window(runs: list[StackRun], scenarios: list[str], path: Path) 
         ax.set_title(scenario, fontsize=9)
         ax.set_xlabel("window")
         ax.set_ylim(0, 1.05)
-    axes[0][0].set_ylabel("accuracy (category)")
+    axes[0][0].set_ylabel(f"accuracy ({runs[0].terms.label})")
     if any(r.quality_source for r in runs):
         axes[0][0].legend(fontsize=6, loc="lower left")
     sizes = sorted({n for r in runs for sc in scenarios for _, _, n in window_counts(r, sc)})
@@ -72,7 +72,7 @@ def accuracy_per_window(runs: list[StackRun], scenarios: list[str], path: Path) 
 def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None,
                    span: tuple[float, float] | None = None) -> Path:
     plt = _plt()
-    volumes = [10 ** (e / 4) for e in range(4, 33)]  # 10 .. 1e8 tickets per month
+    volumes = [10 ** (e / 4) for e in range(4, 33)]  # 10 .. 1e8 items per month
     fig, ax = plt.subplots(figsize=(6, 3.8))
     for run in runs:
         ax.plot(volumes, [monthly_cost(run, v) for v in volumes], color=COLORS.get(run.stack), label=_label(run),
@@ -86,7 +86,7 @@ def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None,
                 transform=ax.get_xaxis_transform(), fontsize=7, rotation=90, va="bottom", ha="right")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("tickets per month")
+    ax.set_xlabel(f"{runs[0].terms.items} per month")
     ax.set_ylabel("estimated USD per month")
     ax.set_title("Cost vs volume under the stated prices (see 'Cost assumptions')", fontsize=9)
     ax.legend(fontsize=7)
@@ -98,8 +98,8 @@ def cost_vs_volume(runs: list[StackRun], path: Path, crossover: float | None,
 
 
 def latency_distribution(runs: list[StackRun], path: Path) -> Path:
-    """Cumulative share of tickets answered within x ms, log x: series of very different speeds
-    (and a series whose tickets all waited the same) both stay visible, unlike a shared histogram."""
+    """Cumulative share of items answered within x ms, log x: series of very different speeds
+    (and a series whose items all waited the same) both stay visible, unlike a shared histogram."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4.2))
     for order, run in enumerate(runs):
@@ -120,9 +120,10 @@ def latency_distribution(runs: list[StackRun], path: Path) -> Path:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("latency per ticket (ms, log scale): the request that carried it")
-    ax.set_ylabel("share of test tickets")
-    ax.set_title("Latency per ticket on the test split (dots: medians)", fontsize=9)
+    t = runs[0].terms
+    ax.set_xlabel(f"latency per {t.item} (ms, log scale): {t.latency_definition}", fontsize=8)
+    ax.set_ylabel(f"share of test {t.items}")
+    ax.set_title(f"Latency per {t.item} on the test split (dots: medians)", fontsize=9)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2))  # below: never over a line
     _not_shown(fig, [f"{r.title}: {r.speed_source}" for r in runs if not r.test_latencies_s])
     _emulated_note(fig, runs)

@@ -153,8 +153,11 @@ def azure_run_from(base: Path, emulated: bool) -> StackRun:
         throughput_basis=(f"{answered} tickets in {len(test_ok)} requests of up to "
                           f"{max((c['n_tickets'] for c in test_ok), default=0)}, several in flight"),
         time_to_first_result_s=first["latency_s"] if first else float("nan"),
-        cost_per_ticket_usd=_token_cost(prompt_tokens, completion_tokens, model) / max(1, len(predictions)),
-        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, code=code,
+        cost_per_item_usd=_token_cost(prompt_tokens, completion_tokens, model) / max(1, len(predictions)),
+        usage={"prompt tokens": prompt_tokens, "completion tokens": completion_tokens}, code=code,
+        usage_source=("prompt tokens counted as Azure counts them (tiktoken, the real prompt); completion tokens "
+                      "are the stand-in's answers, a model's may differ" if emulated
+                      else "usage reported by the service"),
         quality_source=None if emulated else f"{model} deployment, answered live",
         speed_source=("emulated: the emulator's simulated service time, not Azure's" if emulated
                       else "measured against the deployment"),
@@ -239,7 +242,7 @@ def gcp_run_from(base: Path, tuned: bool, emulated: bool) -> StackRun:
         test_latencies_s=[v for v in latency.values() if v is not None], test_latency_by_id=latency,
         time_to_first_result_s=train_s + tune_s + deploy_setup + first_prediction,
         cost_fixed_usd=train_hours * tr["node_hour_usd"] * tr["retrains_per_month"],
-        serving_node_hour_usd=sv["node_hour_usd"], tickets_per_node_hour=capacity,
+        serving_node_hour_usd=sv["node_hour_usd"], items_per_node_hour=capacity,
         alerts=alerts, code=results["deploy"].get("code", "unknown"),
         quality_source="own TensorFlow model, trained on this machine",
         speed_source=("measured on this machine: the trained model behind the local Vertex emulator"

@@ -1,7 +1,8 @@
 """What one stack's run produced, and the figures the comparison computes from it.
 
-Every number in the report is computed here from the runs' own records (per-ticket predictions,
-timings, token counts, alerts): change a record and the report changes.
+Every number in the report is computed here from the runs' own records (per-item predictions,
+timings, token or transaction counts, alerts): change a record and the report changes. The
+words and classes of a task pair (ticket or image, category or type) come from its ``Terms``.
 """
 
 from __future__ import annotations
@@ -11,20 +12,41 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from shared.datasets.tickets import CATEGORIES
+from shared.datasets.tickets import CATEGORIES, DRIFT_START
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What one task pair classifies and how its report words it, so one report serves every pair."""
+    item: str  # "ticket"
+    items: str  # "tickets"
+    label: str  # the class scored: "category", "type"
+    classes: tuple[str, ...]  # in the dataset's order
+    second_label: str | None = None  # a second class also scored ("priority"), when the task has one
+    usage_unit: str = "tokens"  # what the Azure side is billed in
+    usage_move: str = "Azure token cost per ticket (prices or prompt length)"  # the sensitivity line's name
+    latency_definition: str = "the duration of the request that carried it"
+    drift_start: int = DRIFT_START  # the first window of the stream in which drift starts
+    measure_hint: str = ("Replay a cassette recorded from a real deployment (--azure-cassette FILE) to measure "
+                         "its quality.")  # how to measure an emulated side's quality
+
+
+TICKETS = Terms("ticket", "tickets", "category", CATEGORIES, second_label="priority")
 
 
 @dataclass
 class Prediction:
     id: str
     split: str  # "test" or "stream"
-    category: str  # the label
-    priority: str
-    predicted_category: str | None  # None when the ticket was filtered or failed
+    category: str  # the class label: a ticket's category, an image's type
+    priority: str | None
+    predicted_category: str | None  # None when the item was filtered or failed
     predicted_priority: str | None
-    status: str = "classified"  # classified | filtered | failed
+    status: str = "classified"  # classified | filtered | failed (refused images count as filtered)
     scenario: str | None = None
     window: int | None = None
+    fields: dict[str, str] | None = None  # key fields drawn (images); None when the task has none
+    predicted_fields: dict[str, str] | None = None  # what the stack extracted; None when it cannot read text
 
 
 @dataclass
@@ -34,17 +56,17 @@ class StackRun:
     emulated: bool
     stand_in: str  # one sentence: what answered in place of the real service
     predictions: list[Prediction]
-    throughput_per_s: float  # tickets classified per second of classifying
+    throughput_per_s: float  # items classified per second of classifying
     time_to_first_result_s: float  # set-up before the first prediction (training, tuning, ...)
     cost_fixed_usd: float = 0.0  # paid once per model (training, tuning)
-    cost_per_ticket_usd: float = 0.0  # paid per ticket (tokens)
+    cost_per_item_usd: float = 0.0  # paid per item (tokens, transactions)
     serving_node_hour_usd: float = 0.0  # paid per hour an endpoint is up
-    tickets_per_node_hour: float = 0.0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
+    items_per_node_hour: float = 0.0
+    usage: dict[str, int] = field(default_factory=dict)  # billed units: {"prompt tokens": n, ...}, {"transactions": n}
+    usage_source: str = "none: billed by node-hour (see Cost assumptions)"  # how the usage was counted
     alerts: dict[str, dict[int, list[str]]] = field(default_factory=dict)  # scenario -> window -> features
-    test_latencies_s: list[float] = field(default_factory=list)  # what each test ticket waited
-    test_latency_by_id: dict[str, float | None] = field(default_factory=dict)  # when known per ticket
+    test_latencies_s: list[float] = field(default_factory=list)  # what each test item waited
+    test_latency_by_id: dict[str, float | None] = field(default_factory=dict)  # when known per item
     notes: list[str] = field(default_factory=list)
     code: str = "unknown"  # whose code ran: "your copy in ./workspace", "the kit's reference solution"
     # Where each kind of figure comes from. quality_source None means "not measured": the
@@ -54,6 +76,8 @@ class StackRun:
     throughput_basis: str = ""  # "30 tickets in 3 requests of up to 10, 4 in flight"
     quota: dict[str, int] = field(default_factory=dict)  # requests, 429s, retries, failed, filtered
     cost_assumptions: list[str] = field(default_factory=list)  # the prices and volumes used
+    terms: Terms = TICKETS  # the task pair's words and classes
+    fields_source: str = ""  # where extracted fields come from, when the stack extracts any
 
     def split(self, name: str) -> list[Prediction]:
         return [p for p in self.predictions if p.split == name]
@@ -92,12 +116,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def window_accuracy(run: StackRun, scenario: str) -> list[tuple[int, float]]:
-    """Category accuracy per stream window of one scenario, in window order."""
+    """Accuracy of the class label per stream window of one scenario, in window order."""
     return [(w, k / n) for w, k, n in window_counts(run, scenario)]
 
 
 def window_counts(run: StackRun, scenario: str) -> list[tuple[int, int, int]]:
-    """(window, right, tickets) per stream window of one scenario, in window order."""
+    """(window, right, items) per stream window of one scenario, in window order."""
     by_window: dict[int, list[Prediction]] = {}
     for p in run.split("stream"):
         if p.scenario == scenario and p.window is not None:
@@ -148,14 +172,14 @@ def bootstrap_f1(preds: list[Prediction], labels=CATEGORIES, field_name: str = "
     return out
 
 
-def monthly_cost(run: StackRun, tickets_per_month: float) -> float:
-    """What the stack costs for a month at this volume: fixed + per ticket + serving hours."""
-    cost = run.cost_fixed_usd + run.cost_per_ticket_usd * tickets_per_month
+def monthly_cost(run: StackRun, items_per_month: float) -> float:
+    """What the stack costs for a month at this volume: fixed + per item + serving hours."""
+    cost = run.cost_fixed_usd + run.cost_per_item_usd * items_per_month
     if run.serving_node_hour_usd:
         hours = 730.0
         nodes = 1
-        if run.tickets_per_node_hour:
-            nodes = max(1, -(-tickets_per_month // (run.tickets_per_node_hour * hours)))
+        if run.items_per_node_hour:
+            nodes = max(1, -(-items_per_month // (run.items_per_node_hour * hours)))
         cost += nodes * hours * run.serving_node_hour_usd
     return cost
 
@@ -164,10 +188,10 @@ def sensitivity(a: StackRun, b: StackRun) -> list[tuple[str, float | None, float
     """The crossover when one assumption is halved and when it is doubled, one at a time:
     (what, crossover at x0.5, crossover at x2). Which line moves it most is the report's
     sensitivity line; the spread of all of them is its range."""
-    moves = [("Azure token cost per ticket (prices or prompt length)", "cost_per_ticket_usd"),
+    moves = [(a.terms.usage_move, "cost_per_item_usd"),
              ("GCP serving price per node-hour", "serving_node_hour_usd"),
              ("GCP training charges per month (price or retrains)", "cost_fixed_usd"),
-             ("GCP serving capacity per node", "tickets_per_node_hour")]
+             ("GCP serving capacity per node", "items_per_node_hour")]
     out = []
     for what, name in moves:
         owner = a if getattr(a, name) else b
@@ -202,13 +226,13 @@ def crossover_volume(a: StackRun, b: StackRun, low: float = 1.0, high: float = 1
     return (low * high) ** 0.5
 
 
-REFERENCE_VOLUME = 100_000  # tickets per month at which "cost per 1,000 tickets" is quoted
+REFERENCE_VOLUME = 100_000  # items per month at which "cost per 1,000 items" is quoted
 
 
 def labels_of(run: StackRun) -> list[str]:
-    """The classes the test labels hold, in the dataset's order when it is the ticket dataset's."""
+    """The classes the test labels hold, in the dataset's order."""
     present = {p.category for p in run.split("test")}
-    return [c for c in CATEGORIES if c in present] + sorted(present - set(CATEGORIES))
+    return [c for c in run.terms.classes if c in present] + sorted(present - set(run.terms.classes))
 
 
 def scenarios_of(run: StackRun) -> list[str]:
@@ -228,8 +252,26 @@ def speed_measured(run: StackRun) -> bool:
     return run.speed_source.startswith("measured")
 
 
-QUALITY_KEYS = ("accuracy", "accuracy_ci", "macro_f1", "macro_f1_ci", "priority_accuracy", "priority_accuracy_ci",
-                "f1_per_class", "f1_ci_per_class")
+def field_scores(preds: list[Prediction]) -> dict[str, dict]:
+    """Exact match of each key field on the items whose label holds it, with n and a 95% Wilson
+    interval, and "all fields" (items with at least one field, every one of them right). Empty when
+    the stack extracts no fields (predicted_fields None) or no label holds any."""
+    read = [p for p in preds if p.predicted_fields is not None and p.fields]
+    out: dict[str, dict] = {}
+    for name in dict.fromkeys(k for p in read for k in p.fields):
+        held = [p for p in read if name in p.fields]
+        right = sum(_same(p.predicted_fields.get(name), p.fields[name]) for p in held)
+        out[name] = {"right": right, "n": len(held), "exact_match": right / len(held), "ci": wilson(right, len(held))}
+    if read:
+        right = sum(all(_same(p.predicted_fields.get(k), v) for k, v in p.fields.items()) for p in read)
+        out["all fields"] = {"right": right, "n": len(read), "exact_match": right / len(read),
+                             "ci": wilson(right, len(read))}
+    return out
+
+
+def _same(found: str | None, drawn: str) -> bool:
+    """Exact match, ignoring only surrounding white space."""
+    return found is not None and str(found).strip() == drawn.strip()
 
 
 def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
@@ -243,16 +285,18 @@ def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
     lat = run.test_latencies_s
     done = [p for p in test if p.status == "classified"]
     intervals = bootstrap_f1(test, labels)
+    second = run.terms.second_label
     quality = {
         "accuracy": accuracy(test),
         "accuracy_ci": wilson(sum(p.predicted_category == p.category for p in test), len(test)),
         "macro_f1": macro_f1(test, labels),
         "macro_f1_ci": intervals.get("macro", (float("nan"), float("nan"))),
-        "priority_accuracy": accuracy(test, "priority"),
-        "priority_accuracy_ci": wilson(sum(p.predicted_priority == p.priority for p in test), len(test)),
         "f1_per_class": f1_per_class(test, labels),
         "f1_ci_per_class": {c: v for c, v in intervals.items() if c != "macro"},
     }
+    if second:  # e.g. "priority_accuracy"
+        right = sum(getattr(p, f"predicted_{second}") == getattr(p, second) for p in test)
+        quality |= {f"{second}_accuracy": accuracy(test, second), f"{second}_accuracy_ci": wilson(right, len(test))}
     measured = run.quality_source is not None
     row = {
         "stack": run.stack,
@@ -260,17 +304,18 @@ def summary_row(run: StackRun, volume: float = REFERENCE_VOLUME) -> dict:
         "emulated": run.emulated,
         "quality_source": run.quality_source,
         "speed_source": run.speed_source,
-        "tickets": len(test),
+        "items": len(test),
         "classified": len(done),
         "support_per_class": dict(Counter(p.category for p in test)),
-        **(quality if measured else dict.fromkeys(QUALITY_KEYS)),
+        **(quality if measured else dict.fromkeys(quality)),
+        "fields": field_scores(test),
+        "fields_source": run.fields_source,
         "latency_n": len(lat),
         "latency_p50_ms": 1000 * percentile(lat, 50),
         "latency_p95_ms": 1000 * percentile(lat, 95),
         "throughput_per_s": run.throughput_per_s,
         "throughput_basis": run.throughput_basis,
-        "prompt_tokens": run.prompt_tokens,
-        "completion_tokens": run.completion_tokens,
+        "usage": run.usage,
         "cost_per_1000_usd": 1000 * monthly_cost(run, volume) / volume,
         "time_to_first_result_s": run.time_to_first_result_s,
         "quota": run.quota,

@@ -35,7 +35,6 @@ from shared.compare.records import (
     wilson,
     window_counts,
 )
-from shared.datasets.tickets import DRIFT_START
 
 TICKETS_TITLE = "Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI"
 NOT_MEASURED = "not measured (emulated stand-in)"
@@ -67,39 +66,43 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     """Rows of the main table: a header row, then groups. A one-cell row starts a group; each group's
     first row says where its figures come from."""
     rows = [["figure", *(_header(r) for r in runs)]]
+    t = runs[0].terms
 
     def add(label, cell):
         rows.append([label, *(cell(r, s[r.stack]) for r in runs)])
 
-    labels = labels_of(runs[0])
-    rows.append(["Quality on the same test tickets (95% intervals: Wilson for accuracy, bootstrap for F1)"])
+    rows.append([f"Quality on the same test {t.items} (95% intervals: Wilson for accuracy, bootstrap for F1)"])
     add("source", lambda r, _: _quality_source(r))
-    add("test tickets (n)", lambda r, x: f"{x['tickets']} ({x['classified']} classified)")
-    add("accuracy (category)", lambda r, x: _ci(x["accuracy"], x["accuracy_ci"]))
-    add("macro-F1 (category)", lambda r, x: _ci(x["macro_f1"], x["macro_f1_ci"]))
-    add("accuracy (priority)", lambda r, x: _ci(x["priority_accuracy"], x["priority_accuracy_ci"]))
-    for c in labels:
+    add(f"test {t.items} (n)", lambda r, x: f"{x['items']} ({x['classified']} classified)")
+    add(f"accuracy ({t.label})", lambda r, x: _ci(x["accuracy"], x["accuracy_ci"]))
+    add(f"macro-F1 ({t.label})", lambda r, x: _ci(x["macro_f1"], x["macro_f1_ci"]))
+    if t.second_label:
+        key = f"{t.second_label}_accuracy"
+        add(f"accuracy ({t.second_label})", lambda r, x: _ci(x[key], x[f"{key}_ci"]))
+    for c in labels_of(runs[0]):
         add(f"F1 {c} (n={s[runs[0].stack]['support_per_class'].get(c, 0)})",
             lambda r, x, c=c: _ci(x["f1_per_class"] and x["f1_per_class"].get(c),
                                   (x["f1_ci_per_class"] or {}).get(c, (None, None))))
-    rows.append(["Drift: category accuracy per stream window (n per window)"])
+    if any(s[r.stack]["fields"] for r in runs):
+        rows += field_rows(runs, s)
+    rows.append([f"Drift: {t.label} accuracy per stream window (n per window), and drift alerts"])
     for scenario in scenarios_of(runs[-1]):
         add(f"{scenario}", lambda r, x, sc=scenario: (
             " ".join(f"{k / n:.2f}" for _, k, n in window_counts(r, sc)) + _window_n(window_counts(r, sc))
             if r.quality_source else NOT_MEASURED))
-    rows.append(["Tokens and cost (token counts from the requests sent; prices below)"])
-    add("source", lambda r, _: _tokens_source(r))
-    add("prompt tokens (test and stream)", lambda r, x: _fmt(x["prompt_tokens"], "{:,.0f}") if x["prompt_tokens"]
-        else "none: no tokens billed")
-    add("completion tokens (test and stream)", lambda r, x: _fmt(x["completion_tokens"], "{:,.0f}")
-        if x["prompt_tokens"] else "none")
-    add(f"est. cost per 1,000 tickets at {REFERENCE_VOLUME:,}/month (USD)",
+        add(f"{scenario}: alerts", lambda r, x, sc=scenario: _alert_cell(r, sc))
+    rows.append(["Usage and cost (billed units counted from the requests sent; prices under Cost assumptions)"])
+    add("source", lambda r, _: r.usage_source)
+    for unit in dict.fromkeys(k for r in runs for k in r.usage):
+        add(f"{unit} (test and stream)", lambda r, x, unit=unit: _fmt(r.usage[unit], "{:,.0f}") if unit in r.usage
+            else "none")
+    add(f"est. cost per 1,000 {t.items} at {REFERENCE_VOLUME:,}/month (USD)",
         lambda r, x: _fmt(x["cost_per_1000_usd"], "{:.4f}"))
-    rows.append(["Speed (per ticket: the duration of the request that carried it, both sides)"])
+    rows.append([f"Speed (per {t.item}: {t.latency_definition}, both sides)"])
     add("source", lambda r, _: r.speed_source)
-    add("latency p50 per ticket (ms)", lambda r, x: _fmt(x["latency_p50_ms"], "{:.1f}") + _n(x["latency_n"]))
-    add("latency p95 per ticket (ms)", lambda r, x: _fmt(x["latency_p95_ms"], "{:.1f}") + _n(x["latency_n"]))
-    add("throughput (tickets/s, first request sent to last answer)",
+    add(f"latency p50 per {t.item} (ms)", lambda r, x: _fmt(x["latency_p50_ms"], "{:.1f}") + _n(x["latency_n"]))
+    add(f"latency p95 per {t.item} (ms)", lambda r, x: _fmt(x["latency_p95_ms"], "{:.1f}") + _n(x["latency_n"]))
+    add(f"throughput ({t.items}/s, first request sent to last answer)",
         lambda r, x: _fmt(x["throughput_per_s"], "{:,.0f}") + (f" ({x['throughput_basis']})"
                                                                 if x["throughput_basis"] else ""))
     add("time to first result (s)", lambda r, x: _fmt(x["time_to_first_result_s"], "{:.1f}"))
@@ -111,13 +114,33 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     return rows
 
 
-def _tokens_source(run: StackRun) -> str:
-    if not run.prompt_tokens:
-        return "no tokens: billed by node-hour (see Cost assumptions)"
-    if run.emulated:
-        return ("prompt tokens counted as Azure counts them (tiktoken, the real prompt); completion tokens "
-                "are the stand-in's answers, a model's may differ")
-    return "usage reported by the service"
+def field_rows(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
+    """Key-field extraction: only a stack that reads text has figures; the other says why it has none."""
+    names = list(dict.fromkeys(k for r in runs for k in s[r.stack]["fields"]))
+    rows = [[f"Field extraction: exact match of each key field on the test {runs[0].terms.items} that show it "
+             "(95% Wilson intervals); only a stack that reads text extracts fields"]]
+    rows.append(["source", *(r.fields_source or "not applicable" for r in runs)])
+    for name in names:
+        sizes = {s[r.stack]["fields"][name]["n"] for r in runs if name in s[r.stack]["fields"]}
+        label = f"{name} (n={'/'.join(map(str, sorted(sizes)))})"
+        rows.append([label, *(_field_cell(s[r.stack]["fields"].get(name)) if s[r.stack]["fields"] else "none"
+                              for r in runs)])
+    return rows
+
+
+def _field_cell(score: dict | None) -> str:
+    if score is None:
+        return "n/a"
+    return f"{score['exact_match']:.3f} [{score['ci'][0]:.3f}–{score['ci'][1]:.3f}] ({score['right']}/{score['n']})"
+
+
+def _alert_cell(run: StackRun, scenario: str) -> str:
+    if not run.alerts:
+        return "no drift monitoring"
+    windows = {w: feats for w, feats in sorted(run.alerts.get(scenario, {}).items()) if feats}
+    if not windows:
+        return "none"
+    return "; ".join(f"window {w}: {', '.join(feats)}" for w, feats in windows.items())
 
 
 def _n(n: int) -> str:
@@ -131,48 +154,39 @@ def _window_n(counts: list[tuple[int, int, int]]) -> str:
 
 def _pair_sentence(a: StackRun, b: StackRun, sa: dict, sb: dict) -> str:
     """Quality of two measured stacks, and whether the intervals let the difference stand."""
+    t = a.terms
     (w, sw), (lo, sl) = ((a, sa), (b, sb)) if sa["macro_f1"] >= sb["macro_f1"] else ((b, sb), (a, sa))
     overlap = sw["macro_f1_ci"][0] <= sl["macro_f1_ci"][1]
-    return (f"On the same {sw['tickets']} test tickets, {w.title} scored the higher category macro-F1 "
+    return (f"On the same {sw['items']} test {t.items}, {w.title} scored the higher {t.label} macro-F1 "
             f"({sw['macro_f1']:.3f} vs {sl['macro_f1']:.3f} for {lo.title}); "
             + ("the 95% intervals overlap, so this sample does not establish a difference."
                if overlap else "the 95% intervals do not overlap."))
 
 
-def findings(runs: list[StackRun], s: dict[str, dict], drift_start: int = DRIFT_START) -> list[str]:
+def findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
     """Sentences computed from the figures, what is real first; nothing here is written in advance."""
     if len(runs) < 2:
         return ["Only one stack ran, so there is nothing to compare yet."]
     a, g = runs
+    t = a.terms
     out = []
     measured = [r for r in runs if r.quality_source]
     for r in measured:
         x = s[r.stack]
-        out.append(f"{r.title} ({r.quality_source}) scored category macro-F1 {x['macro_f1']:.3f} "
+        out.append(f"{r.title} ({r.quality_source}) scored {t.label} macro-F1 {x['macro_f1']:.3f} "
                    f"(95% interval {x['macro_f1_ci'][0]:.3f}–{x['macro_f1_ci'][1]:.3f}) and accuracy "
-                   f"{x['accuracy']:.3f} on {x['tickets']} test tickets.")
+                   f"{x['accuracy']:.3f} on {x['items']} test {t.items}.")
     if len(measured) == 2:
         out.append(_pair_sentence(a, g, s[a.stack], s[g.stack]))
     for r in runs:
         if not r.quality_source:
+            usage = " and ".join(dict.fromkeys(k.split()[-1] for k in r.usage)) or "usage"
             out.append(f"{r.title}'s quality is not measured here: its answers came from an emulated stand-in "
                        "model, so no accuracy of it is set against the other stack. What is measured for it: "
-                       "tokens, cost, quota behaviour and resilience. Replay a cassette recorded from a real "
-                       "deployment (--azure-cassette FILE) to measure its quality.")
+                       f"{usage}, cost, quota behaviour and resilience. {t.measure_hint}")
+    out += _field_findings(runs, s)
     out += _cost_findings(a, g, s)
-    if all(speed_measured(r) for r in runs):
-        fast, slow = sorted(runs, key=lambda r: s[r.stack]["latency_p50_ms"])
-        out.append(f"Per ticket, {fast.title} answered faster at the median ({s[fast.stack]['latency_p50_ms']:.1f} ms "
-                   f"vs {s[slow.stack]['latency_p50_ms']:.1f} ms, each ticket timed by the request that carried it).")
-    else:
-        for r in runs:
-            x = s[r.stack]
-            if speed_measured(r):
-                out.append(f"{r.title} answered a ticket in {x['latency_p50_ms']:.1f} ms at the median "
-                           f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} tickets/s"
-                           + (f" ({x['throughput_basis']})." if x["throughput_basis"] else "."))
-            else:
-                out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
+    out += _speed_findings(runs, s)
     first, later = sorted(runs, key=lambda r: r.time_to_first_result_s)
     trains = f": {later.title} trains its model before it can answer" if later.cost_fixed_usd > 0 else ""
     caveat = "" if speed_measured(first) else f" ({first.title}'s time is the emulator's answer time)"
@@ -183,14 +197,49 @@ def findings(runs: list[StackRun], s: dict[str, dict], drift_start: int = DRIFT_
             q = r.quota
             out.append(f"{r.title} sent {q['requests']} requests: {q.get('rate limited (429)', 0)} were rate "
                        f"limited and {q.get('server errors and dropped connections', 0)} hit server errors or dropped "
-                       f"connections; {q.get('tickets retried', 0)} tickets needed a retry and "
-                       f"{q.get('tickets failed', 0)} failed"
+                       f"connections; {q.get(f'{t.items} retried', 0)} {t.items} needed a retry and "
+                       f"{q.get(f'{t.items} failed', 0)} failed"
                        + (" (quotas and faults of the emulator; the retry code is the lab's own)." if r.emulated
                           else "."))
     for r in measured:
-        out += _drift_findings(r, drift_start)
+        out += _drift_findings(r)
     if any(r.emulated for r in runs):
         out.append("Emulated here: " + " ".join(r.stand_in for r in runs if r.emulated))
+    return out
+
+
+def _speed_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
+    t = runs[0].terms
+    if all(speed_measured(r) for r in runs):
+        fast, slow = sorted(runs, key=lambda r: s[r.stack]["latency_p50_ms"])
+        return [f"Per {t.item}, {fast.title} answered faster at the median ({s[fast.stack]['latency_p50_ms']:.1f} ms "
+                f"vs {s[slow.stack]['latency_p50_ms']:.1f} ms, each {t.item} timed by {t.latency_definition})."]
+    out = []
+    for r in runs:
+        x = s[r.stack]
+        if speed_measured(r):
+            out.append(f"{r.title} answered a {t.item} in {x['latency_p50_ms']:.1f} ms at the median "
+                       f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} {t.items}/s"
+                       + (f" ({x['throughput_basis']})." if x["throughput_basis"] else "."))
+        else:
+            out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
+    return out
+
+
+def _field_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
+    """Key fields: figures of the stack that reads text, and why the other has none."""
+    readers = [r for r in runs if s[r.stack]["fields"]]
+    out = []
+    for r in readers:
+        x = s[r.stack]["fields"]
+        worst = min((k for k in x if k != "all fields"), key=lambda k: x[k]["exact_match"])
+        every = x["all fields"]
+        out.append(f"Only {r.title} extracts key fields: every field of a test {r.terms.item} exactly right on "
+                   f"{every['right']} of {every['n']} ({every['exact_match']:.2f}, 95% interval "
+                   f"{every['ci'][0]:.2f}–{every['ci'][1]:.2f}); hardest was {worst} ({x[worst]['right']} of "
+                   f"{x[worst]['n']}). Source: {r.fields_source}.")
+    out += [f"{r.title} extracts no fields: {r.fields_source}" for r in runs
+            if r not in readers and r.fields_source and readers]
     return out
 
 
@@ -200,21 +249,23 @@ def cost_range(a: StackRun, g: StackRun) -> tuple[float | None, list[tuple[str, 
 
 
 def _cost_findings(a: StackRun, g: StackRun, s: dict[str, dict]) -> list[str]:
+    t = a.terms
     cross, moves = cost_range(a, g)
     cheap_low = a if monthly_cost(a, 1000) <= monthly_cost(g, 1000) else g
     other = g if cheap_low is a else a
-    tokens = (a.prompt_tokens + a.completion_tokens) / max(1, len(a.predictions))
-    out = [f"{a.title} used {tokens:,.0f} tokens per ticket, about ${s[a.stack]['cost_per_1000_usd']:.3f} per 1,000 "
-           f"tickets; {g.title} costs about ${s[g.stack]['cost_per_1000_usd']:.3f} per 1,000 at "
-           f"{REFERENCE_VOLUME:,} tickets a month, mostly the endpoint's hours."]
+    per_item = sum(a.usage.values()) / max(1, len(a.predictions))
+    out = [f"{a.title} used {per_item:,.{0 if per_item >= 10 else 2}f} {t.usage_unit} per {t.item}, about "
+           f"${s[a.stack]['cost_per_1000_usd']:.3f} per 1,000 {t.items}; {g.title} costs about "
+           f"${s[g.stack]['cost_per_1000_usd']:.3f} per 1,000 at {REFERENCE_VOLUME:,} {t.items} a month, "
+           "mostly the endpoint's hours."]
     if cross is None:
-        out.append(f"{cheap_low.title} is cheaper at every volume from 1 to a billion tickets a month under the "
+        out.append(f"{cheap_low.title} is cheaper at every volume from 1 to a billion {t.items} a month under the "
                    "assumptions below.")
         return out
     points = [v for _, lo, hi in moves for v in (lo, hi) if v] + [cross]
-    out.append(f"Under the assumptions below, {cheap_low.title} is cheaper up to about {round_volume(cross)} tickets "
-               f"a month and {other.title} above; with any one assumption halved or doubled the crossover lies "
-               f"between {round_volume(min(points))} and {round_volume(max(points))}.")
+    out.append(f"Under the assumptions below, {cheap_low.title} is cheaper up to about {round_volume(cross)} "
+               f"{t.items} a month and {other.title} above; with any one assumption halved or doubled the crossover "
+               f"lies between {round_volume(min(points))} and {round_volume(max(points))}.")
     if moves:
         top = max(_spread(m, cross) for m in moves)
         movers = [f"{what} (halved: {_vol(lo)}; doubled: {_vol(hi)})" for what, lo, hi in moves
@@ -231,12 +282,13 @@ def _vol(v: float | None) -> str:
     return f"about {round_volume(v)}" if v else "no crossover below a billion"
 
 
-def _drift_findings(run: StackRun, drift_start: int) -> list[str]:
+def _drift_findings(run: StackRun) -> list[str]:
+    t = run.terms
     out, drops = [], []
     for scenario in scenarios_of(run)[1:]:
         counts = window_counts(run, scenario)
-        before = [(k, n) for w, k, n in counts if w < drift_start]
-        after = [(k, n) for w, k, n in counts if w >= drift_start]
+        before = [(k, n) for w, k, n in counts if w < t.drift_start]
+        after = [(k, n) for w, k, n in counts if w >= t.drift_start]
         if before and after:
             kb, nb = map(sum, zip(*before, strict=True))
             ka, na = map(sum, zip(*after, strict=True))
@@ -244,7 +296,7 @@ def _drift_findings(run: StackRun, drift_start: int) -> list[str]:
     if drops:
         _, scenario, kb, nb, ka, na = max(drops)
         lo, hi = wilson(ka, na)
-        out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {kb / nb:.2f} on {nb} tickets "
+        out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {kb / nb:.2f} on {nb} {t.items} "
                    f"before the drift started, {ka / na:.2f} (95% interval {lo:.2f}–{hi:.2f}) on {na} after.")
     if run.alerts:
         caught = [sc for sc in scenarios_of(run)[1:] if any(run.alerts.get(sc, {}).values())]
@@ -261,18 +313,19 @@ def window_note(runs: list[StackRun]) -> str | None:
         return None
     n = min(sizes)
     lo, hi = wilson(n // 2, n)
-    return (f"Stream windows here hold only {n} tickets each (the lab's own windows hold more): one window's "
-            f"accuracy is uncertain by up to ±{(hi - lo) / 2:.2f} (95% Wilson interval), so read the trend across "
-            "windows, not a single window. Use --per-window to make them larger.")
+    return (f"Stream windows here hold only {n} {runs[0].terms.items} each (the lab's own windows hold more): one "
+            f"window's accuracy is uncertain by up to ±{(hi - lo) / 2:.2f} (95% Wilson interval), so read the trend "
+            "across windows, not a single window. Use --per-window to make them larger.")
 
 
 def cost_section(a: StackRun, g: StackRun) -> list[str]:
     """The assumptions behind every cost figure, and the crossover's sensitivity, one line each."""
+    t = a.terms
     cross, moves = cost_range(a, g)
     lines = [*a.cost_assumptions, *g.cost_assumptions,
-             f"'Cost per 1,000 tickets' is quoted at {REFERENCE_VOLUME:,} tickets a month; a month is 730 hours."]
+             f"'Cost per 1,000 {t.items}' is quoted at {REFERENCE_VOLUME:,} {t.items} a month; a month is 730 hours."]
     if cross is not None:
-        lines.append(f"Crossover under these assumptions: about {round_volume(cross)} tickets a month.")
+        lines.append(f"Crossover under these assumptions: about {round_volume(cross)} {t.items} a month.")
     for what, lo, hi in moves:
         lines.append(f"Sensitivity: {what} halved gives {_vol(lo)}, doubled {_vol(hi)}.")
     return lines
@@ -302,7 +355,7 @@ def _chart_paths(runs: list[StackRun], out: Path) -> dict[str, Path]:
         "Accuracy per window under drift":
             charts.accuracy_per_window(runs, scenarios_of(runs[-1]), out / "accuracy_per_window.png"),
         "Cost vs volume": charts.cost_vs_volume(runs, out / "cost_vs_volume.png", cross, span),
-        "Latency per ticket": charts.latency_distribution(runs, out / "latency.png"),
+        f"Latency per {runs[0].terms.item}": charts.latency_distribution(runs, out / "latency.png"),
     }
 
 

@@ -32,7 +32,7 @@ def test_report_numbers_come_from_the_labs_own_records(compared):
     assert len(rows) == 30
     assert figures["azure"]["accuracy"] is None, "an emulated stand-in's quality is not a result"
     assert figures["azure"]["stand_in_check"]["accuracy"] == pytest.approx(expected)
-    assert figures["azure"]["tickets"] == figures["gcp"]["tickets"] == 30, "both stacks on the same tickets"
+    assert figures["azure"]["items"] == figures["gcp"]["items"] == 30, "both stacks on the same tickets"
     gcp_lines = (out / "gcp" / "predictions" / "test.jsonl").read_text().splitlines()
     gcp = {r["id"]: r for r in map(json.loads, gcp_lines) if r["id"] in truth and r["id"] in dict(rows)}
     gcp_acc = sum(r["category"] == r["true_category"] for r in gcp.values()) / len(gcp)
@@ -93,6 +93,6 @@ def test_a_cassette_feeds_the_azure_side(compared, monkeypatch):
     figures = {r.stack: summary_row(r) for r in runs}
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert figures["azure"]["quality_source"] == f"recorded from gpt-4o-mini, {today}"
-    assert figures["azure"]["macro_f1"] is not None and figures["azure"]["tickets"] == 4
+    assert figures["azure"]["macro_f1"] is not None and figures["azure"]["items"] == 4
     assert figures["azure"]["speed_source"].startswith("replayed")
     assert any(f"recorded from gpt-4o-mini, {today}" in s and "macro-F1" in s for s in findings(runs, figures))

@@ -45,9 +45,10 @@ def fake_run(stack: str, hit_rate: float, emulated: bool = True, seed: int = 0,
                     predictions=preds, throughput_per_s=100.0,
                     test_latencies_s=[(0.2 if azure else 0.01) * (1 + rng.random()) for _ in range(200)],
                     time_to_first_result_s=0.0 if azure else 30.0,
-                    cost_per_ticket_usd=0.0002 if azure else 0.0, cost_fixed_usd=0.0 if azure else 0.5,
-                    serving_node_hour_usd=0.0 if azure else 0.11, tickets_per_node_hour=100000,
+                    cost_per_item_usd=0.0002 if azure else 0.0, cost_fixed_usd=0.0 if azure else 0.5,
+                    serving_node_hour_usd=0.0 if azure else 0.11, items_per_node_hour=100000,
                     alerts={} if azure else {"long_tickets": {3: ["length"]}},
+                    usage={"prompt tokens": 60000, "completion tokens": 9000} if azure else {},
                     quality_source=("measured" if (measured if measured is not None else not (azure and emulated))
                                     else None),
                     speed_source="emulated service time" if azure and emulated else "measured on this machine",
@@ -114,7 +115,7 @@ def test_what_this_shows_changes_with_its_inputs():
     first_real = next(s for s in base if "macro-F1" in s)
     assert first_real != next(s for s in better if "macro-F1" in s)
     assert base.index(first_real) == 0, "what is real comes first"
-    dearer = sentences(azure__cost_per_ticket_usd=0.002)
+    dearer = sentences(azure__cost_per_item_usd=0.002)
     assert [s for s in base if "crossover" in s] != [s for s in dearer if "crossover" in s]
     slower = sentences(gcp__test_latencies_s=[0.5] * 200)
     assert [s for s in base if "median" in s] != [s for s in slower if "median" in s]
