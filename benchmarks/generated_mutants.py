@@ -1,0 +1,138 @@
+"""Mutation score of the graded tests: generated mutants of the solution regions, killed or not.
+
+    .venv/bin/python benchmarks/generated_mutants.py [LAB ...] [--jobs 2] [--module budget ...]
+        [--kind compare ...] [--json out.json] [--min-score 90]
+
+For each lab (default: every ready lab with graded tests), ``shared.grading.mutate`` makes one
+mutant per mechanical slip inside a solution region (comparisons, branches, dropped calls,
+returned constants, off-by-one integers, and/or, ``not``, ignored parameters). They are graded
+like the hand-written mutants, in batches of one pytest process each
+(``shared.grading.mutants.sweep``: the reference copied, the mutant in place of its module, the
+graded tests of its exercise, hidden ones included, until one loses points). A mutant is killed
+when a test loses points, survives when its exercise's tests all pass. The last mutant of each
+batch is followed by the unchanged module as a control: it must survive, or state leaks between
+mutants and the figures are void.
+
+Prints per lab the score (killed / graded), per exercise and per kind, the wall time, and every
+survivor with its file, line, function and change. ``--min-score`` makes the exit status 1 when
+a lab scores below it. Trained models of mutated training code go to a temporary folder that is
+removed afterwards (``TMPDIR`` of the grading processes), so each batch trains the reference once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from shared.grading.mutants import sweep  # noqa: E402
+from shared.grading.mutate import Mutant, generate, write_mutants  # noqa: E402
+
+TEST_TIMEOUT_S = 30.0  # per graded test: a mutant that loops forever is killed by the limit
+
+
+def default_labs() -> list[str]:
+    from shared.grading.runner import lab_tests_dir
+    from shared.labs import LABS
+
+    return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, ROOT).is_dir()]
+
+
+def grade_batch(lab_id: str, files: list[Path], mutants: list[Mutant], work: Path) -> dict[str, str | None]:
+    """Sweep one batch, with the unchanged module as a control at its end."""
+    plan = [(f, m.exercise) for f, m in zip(files, mutants, strict=True)]
+    control = work / "control" / f"{mutants[-1].module}__control.py"
+    control.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "labs" / lab_id / f"{mutants[-1].module}.py", control)
+    plan.append((control, mutants[-1].exercise))
+    result = sweep(lab_id, ROOT, plan, work / "sweep", timeout=TEST_TIMEOUT_S)
+    if control.name not in result.caught_by:
+        print(f"  batch {work.name}: the sweep stopped early; last output:\n{result.log[-2000:]}")
+    elif result.caught_by[control.name] is not None:
+        raise SystemExit(f"{lab_id}: the unchanged module lost points on {result.caught_by[control.name]} "
+                         f"after the mutants of batch {work.name}: the sweep leaks state; figures void.")
+    return {f.name: result.caught_by.get(f.name, "not graded") for f in files}
+
+
+def score_lab(lab_id: str, modules: set[str] | None, kinds: set[str] | None, jobs: int, work: Path) -> dict:
+    mutants = [m for m in generate(lab_id, ROOT, modules) if kinds is None or m.kind in kinds]
+    if not mutants:
+        return {"lab": lab_id, "mutants": 0}
+    files = write_mutants(mutants, work / "mutants")
+    started = time.perf_counter()
+    batches = [(files[i::jobs], mutants[i::jobs], work / f"batch{i}") for i in range(jobs) if files[i::jobs]]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each batch is its own pytest process
+        caught: dict[str, str | None] = {}
+        for part in pool.map(lambda b: grade_batch(lab_id, *b), batches):
+            caught.update(part)
+    wall = time.perf_counter() - started
+    rows = [{**mutant_row(m), "file": f.name, "caught_by": caught[f.name]} for f, m in zip(files, mutants, strict=True)]
+    return {"lab": lab_id, "mutants": len(rows), "wall_s": round(wall, 1), "jobs": jobs, "rows": rows}
+
+
+def mutant_row(m: Mutant) -> dict:
+    return {"module": m.module, "function": m.function, "exercise": m.exercise, "line": m.line,
+            "kind": m.kind, "change": f"{m.before} -> {m.after}", "describe": m.describe()}
+
+
+def report(result: dict) -> float:
+    lab, rows = result["lab"], result.get("rows", [])
+    if not rows:
+        print(f"{lab}: no mutants")
+        return 100.0
+    graded = [r for r in rows if r["caught_by"] != "not graded"]
+    killed = [r for r in graded if r["caught_by"] is not None]
+    score = 100 * len(killed) / len(graded) if graded else 0.0
+    print(f"\n{lab}: {len(killed)}/{len(graded)} generated mutants killed = {score:.1f}% "
+          f"(wall {result['wall_s']:.0f} s, {result['jobs']} batches in parallel"
+          + (f"; {len(rows) - len(graded)} not graded: the sweep stopped" if len(graded) < len(rows) else "") + ")")
+    for key in ("exercise", "kind"):
+        total, dead = Counter(r[key] for r in graded), Counter(r[key] for r in killed)
+        print(f"  per {key}: " + ", ".join(f"{k}: {dead[k]}/{n}" for k, n in sorted(total.items(), key=str)))
+    survivors = [r for r in graded if r["caught_by"] is None]
+    if survivors:
+        print(f"  survivors ({len(survivors)}):")
+        for r in survivors:
+            print(f"    {r['file']}: exercise {r['exercise']}: {r['describe']}")
+    return score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("labs", nargs="*", help="lab ids (default: every ready lab with graded tests)")
+    parser.add_argument("--jobs", type=int, default=2, help="batches graded at once (one process each)")
+    parser.add_argument("--module", action="append", help="only mutants of this module (repeat)")
+    parser.add_argument("--kind", action="append", help="only mutants of this kind (repeat)")
+    parser.add_argument("--json", type=Path, help="write every mutant's result here")
+    parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 when a lab scores below it (%%)")
+    args = parser.parse_args(argv)
+    labs = args.labs or default_labs()
+    results, failed = [], []
+    with tempfile.TemporaryDirectory(prefix="labkit-mutants-") as tmp:
+        os.environ["TMPDIR"] = tmp  # models trained from mutated code stay in here
+        for lab_id in labs:
+            result = score_lab(lab_id, set(args.module) if args.module else None,
+                               set(args.kind) if args.kind else None, max(1, args.jobs),
+                               Path(tmp) / lab_id.replace("/", "_"))
+            results.append(result)
+            if report(result) < args.min_score:
+                failed.append(lab_id)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+    if failed:
+        print(f"\nbelow {args.min_score:.0f}%: {', '.join(failed)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
