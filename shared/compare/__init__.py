@@ -1,8 +1,8 @@
 """The side-by-side: both labs of a task pair on the same items, and a report that compares them.
 
 A pair is a name, a page title and a collect function (options -> one StackRun per stack);
-``PAIRS`` lists them. ``compare_tickets(options)`` runs the ticket pair and writes the report;
-``demo(out)`` is what ``labkit demo`` (the README's main command) runs.
+``PAIRS`` lists them: ``tickets`` and ``attachments``. ``compare(pair, options)`` runs a pair and
+writes its report; ``demo(out)`` is what ``labkit demo`` (the README's main command) runs: both pairs.
 """
 
 from __future__ import annotations
@@ -35,13 +35,34 @@ class Pair:
 
 
 def _collect_tickets(opts: CompareOptions) -> list:
-    from shared.compare.collect import run_azure, run_gcp, same_tickets
+    from shared.compare.collect import run_azure, run_gcp, same_items
 
-    return same_tickets([run_azure(opts), run_gcp(opts)])
+    return same_items([run_azure(opts), run_gcp(opts)])
 
 
-PAIRS = {"tickets": Pair("tickets", "Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI",
-                         _collect_tickets, LABS)}
+def _collect_attachments(opts: CompareOptions) -> list:
+    from shared.compare.attachments import collect
+
+    return collect(opts)
+
+
+PAIRS = {
+    "tickets": Pair("tickets", "Ticket triage: Azure OpenAI vs a custom TensorFlow model on Vertex AI",
+                    _collect_tickets, LABS),
+    "attachments": Pair("attachments", "Ticket attachments: Azure AI Vision vs a custom CNN on Vertex AI",
+                        _collect_attachments, {"azure": "azure/attachments", "gcp": "gcp/attachments"}),
+}
+# The image pair's defaults: small, since the Azure emulator runs a real OCR engine on every image.
+ATTACHMENT_DEFAULTS = {"limit": 40, "per_window": 2}
+
+
+def check_ready(pair: Pair) -> None:
+    """A pair needs both its labs; one not in this kit yet is a clear error, not an ImportError."""
+    kit = Path(__file__).resolve().parents[2]
+    for lab in pair.labs.values():
+        if not (kit / "labs" / lab / "run.py").is_file():
+            raise CompareError(f"labkit compare {pair.name} needs the {lab} lab, which is not ready "
+                               f"(no labs/{lab}/run.py in this kit).")
 
 
 def compare_tickets(opts: CompareOptions, workspace: Path | None = None, reference: bool = False) -> dict[str, Path]:
@@ -56,6 +77,7 @@ def compare(pair: Pair, opts: CompareOptions, workspace: Path | None = None,
     from shared.compare.report import write_report
     from shared.labrun import use_code
 
+    check_ready(pair)
     codes = choose_codes(workspace, reference, pair.labs)
     use_code(*codes.values())
     for stack, code in codes.items():
@@ -65,24 +87,32 @@ def compare(pair: Pair, opts: CompareOptions, workspace: Path | None = None,
 
 
 def demo(out: Path) -> int:
-    """The README's main job: compare both stacks in mock mode, small enough for a laptop."""
+    """The README's main job: compare both stacks on both task pairs in mock mode, small enough for
+    a laptop. The ticket pair writes to OUT, the image pair to OUT/attachments; a pair that fails
+    says why and the other still runs."""
     import typer
 
     from shared.labrun import unfinished_exit
 
-    try:
-        paths = compare_tickets(CompareOptions(out=out))
-    except CompareError as exc:
-        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-        return 1
-    except NotImplementedError as exc:
-        code = unfinished_exit(exc)
-        if code is None:
-            raise
-        return code
-    typer.secho(f"\nReport: {paths['html'].resolve()}", bold=True)
-    typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
-    return 0
+    reports, code = [], 0
+    for pair, opts in ((PAIRS["tickets"], CompareOptions(out=out)),
+                       (PAIRS["attachments"], CompareOptions(out=out / "attachments", **ATTACHMENT_DEFAULTS))):
+        typer.secho(f"\n== labkit compare {pair.name} ==", bold=True)
+        try:
+            reports.append((pair, compare(pair, opts)))
+        except CompareError as exc:
+            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+            code = code or 1
+        except NotImplementedError as exc:
+            code = unfinished_exit(exc)
+            if code is None:
+                raise
+            return code
+    for pair, paths in reports:
+        typer.secho(f"\nReport ({pair.name}): {paths['html'].resolve()}", bold=True)
+        typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
+    return code
 
 
-__all__ = ["PAIRS", "CompareError", "CompareOptions", "Pair", "compare", "compare_tickets", "demo"]
+__all__ = ["ATTACHMENT_DEFAULTS", "PAIRS", "CompareError", "CompareOptions", "Pair", "check_ready", "compare",
+           "compare_tickets", "demo"]

@@ -270,8 +270,8 @@ def _billed_hours(seconds: float, prices: dict) -> float:
     return max(seconds / 3600, prices["training"]["min_billed_minutes"] / 60)
 
 
-def same_tickets(runs: list[StackRun]) -> list[StackRun]:
-    """Keep only the tickets every stack classified, so the figures compare like with like."""
+def same_items(runs: list[StackRun]) -> list[StackRun]:
+    """Keep only the items every stack classified, so the figures compare like with like."""
     common = set.intersection(*({p.id for p in r.predictions} for r in runs))
     for run in runs:
         run.predictions = [p for p in run.predictions if p.id in common]

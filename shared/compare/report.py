@@ -218,12 +218,16 @@ def _speed_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
     for r in runs:
         x = s[r.stack]
         if speed_measured(r):
-            out.append(f"{r.title} answered a {t.item} in {x['latency_p50_ms']:.1f} ms at the median "
+            out.append(f"{r.title} answered {_a(t.item)} in {x['latency_p50_ms']:.1f} ms at the median "
                        f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} {t.items}/s"
                        + (f" ({x['throughput_basis']})." if x["throughput_basis"] else "."))
         else:
             out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
     return out
+
+
+def _a(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
 
 
 def _field_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
@@ -238,7 +242,7 @@ def _field_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
                    f"{every['right']} of {every['n']} ({every['exact_match']:.2f}, 95% interval "
                    f"{every['ci'][0]:.2f}–{every['ci'][1]:.2f}); hardest was {worst} ({x[worst]['right']} of "
                    f"{x[worst]['n']}). Source: {r.fields_source}.")
-    out += [f"{r.title} extracts no fields: {r.fields_source}" for r in runs
+    out += [f"{r.title} extracts no fields ({r.fields_source})." for r in runs
             if r not in readers and r.fields_source and readers]
     return out
 

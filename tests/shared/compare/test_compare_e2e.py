@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from shared.compare import CompareOptions, compare_tickets
-from shared.compare.collect import gcp_run_from, run_azure, same_tickets
+from shared.compare.collect import gcp_run_from, run_azure, same_items
 from shared.compare.records import summary_row
 from shared.compare.report import findings
 
@@ -89,7 +89,7 @@ def test_a_cassette_feeds_the_azure_side(compared, monkeypatch):
     last_before = emulator.backend.requests(limit=1)  # the log is capped: compare its last entry
     replayed = run_azure(CompareOptions(**opts))
     assert emulator.backend.requests(limit=1) == last_before, "the replay sent nothing to a service"
-    runs = same_tickets([replayed, gcp_run_from(out / "gcp", tuned=False, emulated=True)])
+    runs = same_items([replayed, gcp_run_from(out / "gcp", tuned=False, emulated=True)])
     figures = {r.stack: summary_row(r) for r in runs}
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert figures["azure"]["quality_source"] == f"recorded from gpt-4o-mini, {today}"

@@ -1,0 +1,291 @@
+"""The image pair: both attachment labs on the same images, read back into StackRuns.
+
+Compare writes one small dataset folder under OUT (``data/test`` and ``data/stream``, the
+attachment dataset's own ``--input`` format) and gives the same folders to both labs, so both
+see exactly the same images. The labels stay with compare: each prediction is joined to its
+label by image id here, never taken from what a lab says the label was.
+
+What the labs write is their README's "What a run writes" (/work/notes/image-contract.md was
+the draft): the Azure lab's ``results.db`` (one row per image, one per HTTP call) and the GCP
+lab's ``results.json`` and ``predictions/<split>.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tomllib
+from pathlib import Path
+
+from shared.compare.collect import GCP_PRICES, CompareError, CompareOptions
+from shared.compare.records import Prediction, StackRun, Terms, round_volume
+from shared.datasets import attachments as dataset
+
+IMAGES = Terms(
+    "image", "images", "type", dataset.TYPES,
+    usage_unit="transactions",
+    usage_move="Azure price per image (billed transactions per image, or their price)",
+    latency_definition="the duration of the request that carried it ÷ the images in it",
+    drift_start=dataset.DRIFT_START,
+    measure_hint="Run with --target cloud and an Azure AI Vision resource (VISION_ENDPOINT, VISION_KEY) to "
+                 "measure its quality.")
+LABS = {"azure": "azure/attachments", "gcp": "gcp/attachments"}
+AZURE_STAND_IN = ("The Azure AI Vision emulator answers with stand-ins, not Azure's models: 'read' runs a real "
+                  "OCR engine (RapidOCR, PP-OCRv4), the other features are classical computer vision on the pixels.")
+GCP_STAND_IN = ("The Vertex emulator serves the lab's own trained CNN on this machine; only the serving "
+                "infrastructure and its latency are emulated.")
+NO_TEXT = "not applicable: the lab's CNN classifies pixels and cannot read text"
+
+
+# ---- the same images for both labs ------------------------------------------------------------
+
+def prepare_data(opts: CompareOptions) -> dict[str, Path]:
+    """OUT/data/test (the first LIMIT test images) and OUT/data/stream (PER_WINDOW images per window
+    of every drift scenario, one folder, scenario and window in labels.jsonl). Written once: a rerun
+    with the same sizes keeps them (the dataset is deterministic, so they would be the same)."""
+    data = opts.out / "data"
+    sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window}
+    stamp = data / "sizes.json"
+    folders = {"test": data / "test", "stream": data / "stream"}
+    if stamp.is_file() and json.loads(stamp.read_text()) == sizes:
+        return folders
+    dataset.write_folder(dataset.generate(opts.limit, seed=0, split="test"), folders["test"])
+    stream = [item for scenario in dataset.SCENARIOS
+              for window in dataset.stream(scenario, per_window=opts.per_window, seed=0) for item in window]
+    dataset.write_folder(stream, folders["stream"])
+    stamp.write_text(json.dumps(sizes))
+    return folders
+
+
+def read_truth(folders: dict[str, Path]) -> dict[str, dict]:
+    """Label rows by image id, with the split they were given to the labs as."""
+    return {row["id"]: {**row, "split": split} for split, folder in folders.items()
+            for row in dataset.read_labels(folder)}
+
+
+def _prediction(row: dict, predicted_type: str | None, status: str = "classified",
+                predicted_fields: dict | None = None) -> Prediction:
+    return Prediction(id=row["id"], split=row["split"], category=row["type"], priority=None,
+                      predicted_category=predicted_type, predicted_priority=None, status=status,
+                      scenario=row.get("scenario"), window=row.get("window"),
+                      fields=row.get("fields") or {}, predicted_fields=predicted_fields)
+
+
+# ---- Azure: results.db ------------------------------------------------------------------------
+
+def _read_store(path: Path) -> tuple[list[dict], list[dict], dict]:
+    if not path.is_file():
+        raise CompareError(f"No Azure results at {path}: the Azure attachments lab has not run there.")
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        results = [dict(r) for r in db.execute("SELECT * FROM results ORDER BY image_id")]
+        calls = [dict(r) for r in db.execute("SELECT * FROM calls ORDER BY id")]
+        meta = db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
+    return results, calls, json.loads(meta[0]) if meta else {}
+
+
+def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices: dict[str, float],
+                      price_source: str) -> StackRun:
+    """Per-image type, fields, latency and billed transactions from the Azure lab's stores in
+    BASE/test and BASE/stream. PRICES: USD per 1,000 transactions of each feature."""
+    predictions, calls, test_rows, test_calls, meta, transactions = [], [], [], [], {}, 0
+    for split in ("test", "stream"):
+        results, split_calls, meta = _read_store(base / split / "results.db")
+        calls += split_calls
+        transactions += sum(r["transactions"] or 0 for r in results)
+        if split == "test":
+            test_rows, test_calls = results, split_calls
+        for row in results:
+            if row["image_id"] not in truth:
+                raise CompareError(f"{base / split / 'results.db'} holds image {row['image_id']!r}, which is not in "
+                                   f"the compared images: remove {base} and run the comparison again.")
+            done = row["status"] == "done"
+            predictions.append(_prediction(
+                truth[row["image_id"]], row["type"] if done else None,
+                {"done": "classified", "refused": "filtered"}.get(row["status"], "failed"),
+                json.loads(row["fields"] or "{}") if done else {}))
+    features = list(meta.get("features") or [])
+    missing = [f for f in features if f not in prices]
+    if missing:
+        raise CompareError(f"No price for the Vision feature(s) {', '.join(missing)} in {price_source}; add them.")
+    # Every call of a run asks for the same features and bills one transaction each, so billed
+    # calls = transactions / features, and each billed call costs the sum of its features' prices.
+    per_call = sum(prices[f] for f in features) / 1000
+    cost = transactions / max(1, len(features)) * per_call
+    latencies = [r["latency_s"] for r in test_rows if r["status"] == "done" and r["latency_s"] is not None]
+    span = (max(c["started_at"] + c["latency_s"] for c in test_calls) - min(c["started_at"] for c in test_calls)
+            if test_calls else 0.0)
+    outcomes = [c["outcome"] for c in calls]
+    ok = [c for c in calls if c["outcome"] == "ok"]
+    code, tier = meta.get("code", "unknown"), meta.get("tier", "?")
+    priced = ", ".join(f"{f} ${prices[f]:.2f}" for f in features)
+    return StackRun(
+        stack="azure", title="Azure AI Vision (AI-102 way)", emulated=emulated, stand_in=AZURE_STAND_IN,
+        predictions=predictions, test_latencies_s=latencies,
+        test_latency_by_id={r["image_id"]: r["latency_s"] for r in test_rows if r["status"] == "done"},
+        throughput_per_s=len(latencies) / span if span > 0 else float("nan"),
+        throughput_basis=f"{len(latencies)} images, one per request, several in flight",
+        time_to_first_result_s=min((c["latency_s"] for c in ok), default=float("nan")),
+        cost_per_item_usd=cost / max(1, len(predictions)),
+        usage={"transactions": transactions}, code=code,
+        usage_source=(f"transactions billed as the emulator counts them: one per feature per call "
+                      f"({', '.join(features)}); calls answered 429 or 5xx are not billed"),
+        quality_source=None if emulated else f"Azure AI Vision ({tier}), answered live",
+        fields_source=("emulated: the lab's field extraction on the emulator's OCR (RapidOCR, PP-OCRv4), a real "
+                       "OCR engine but not Azure's Read model; not a measure of Azure's quality" if emulated
+                       else "the lab's field extraction on Azure AI Vision Read, answered live"),
+        speed_source=("emulated: the emulator's own time (stand-in models on this machine), not Azure's" if emulated
+                      else "measured against the Azure AI Vision resource"),
+        quota={"requests": len(calls), "answered": outcomes.count("ok"),
+               "rate limited (429)": outcomes.count("429"),
+               "server errors and dropped connections": sum(o not in ("ok", "429") for o in outcomes),
+               "images retried": sum((r["attempts"] or 0) > 1 for r in test_rows),
+               "images refused": sum(p.status == "filtered" for p in predictions),
+               "images failed": sum(p.status == "failed" for p in predictions)},
+        cost_assumptions=[f"Azure AI Vision Image Analysis, {tier} tier: USD per 1,000 transactions {priced} "
+                          f"({price_source}); one transaction per feature per call, {len(features)} features a call "
+                          "in this run, pay-as-you-go, no fixed charge."],
+        notes=[f"code: {code}.", f"{len(calls)} requests ({len(ok)} answered), one image per request; latency per "
+               "image is the latency of the call that answered it.",
+               "Drift monitoring is not part of the Azure lab: a pre-trained model has no training distribution "
+               "of yours to compare with."],
+        terms=IMAGES)
+
+
+# ---- GCP: results.json and predictions/*.jsonl ------------------------------------------------
+
+def _gcp_predictions(base: Path, split: str, truth: dict[str, dict]) -> list[dict]:
+    path = base / "predictions" / f"{split}.jsonl"
+    if not path.is_file():
+        raise CompareError(f"No GCP predictions at {path}: the GCP attachments lab has not predicted there.")
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    unknown = [r["id"] for r in rows if r["id"] not in truth]
+    if unknown:
+        raise CompareError(f"{path} holds image {unknown[0]!r}, which is not in the compared images: remove "
+                           f"{base} and run the comparison again.")
+    return rows
+
+
+def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> StackRun:
+    """The GCP lab's per-image predictions and latencies, its training time and its drift alerts."""
+    results = json.loads((base / "results.json").read_text())
+    stages = results.get("stages", {})
+    prices = tomllib.loads(GCP_PRICES.read_text())
+    tr, sv = prices["training"], prices["serving"]
+    predictions, latency = [], {}
+    for split in ("test", "stream"):
+        for r in _gcp_predictions(base, split, truth):
+            predictions.append(_prediction(truth[r["id"]], r["predicted_type"]))
+            if split == "test":
+                latency[r["id"]] = r.get("latency_s")
+    measured = [v for v in latency.values() if v is not None]
+    # Same definition as the Azure side: images answered / wall-clock time from the first request
+    # to the last answer; the lab sends its batches one after another, so that is the sum of each
+    # image's share of its batch.
+    span = sum(measured)
+    throughput = len(measured) / span if span > 0 else float("nan")
+    capacity = throughput * 3600 if span > 0 else sv["images_per_node_hour"]
+    train_s = sum(stages.get(s, {}).get("seconds", 0.0) for s in ("train", "tune") if s in stages)
+    billed_h = max(train_s / 3600, tr["min_billed_minutes"] / 60)
+    code = results.get("code", "unknown")
+    return StackRun(
+        stack="gcp", title="Custom CNN on Vertex AI (PMLE way)", emulated=emulated, stand_in=GCP_STAND_IN,
+        predictions=predictions, test_latencies_s=measured, test_latency_by_id=latency,
+        throughput_per_s=throughput,
+        throughput_basis=f"{len(measured)} images in batches, one batch at a time",
+        time_to_first_result_s=train_s + stages.get("deploy", {}).get("seconds", 0.0) + min(measured, default=0.0),
+        cost_fixed_usd=billed_h * tr["node_hour_usd"] * tr["retrains_per_month"],
+        serving_node_hour_usd=sv["node_hour_usd"], items_per_node_hour=capacity,
+        alerts=monitor_alerts(stages.get("monitor", {})), code=code,
+        quality_source="own CNN, trained on this machine",
+        fields_source=NO_TEXT,
+        speed_source=("measured on this machine: the trained CNN behind the local Vertex emulator" if emulated
+                      else "measured against the Vertex AI endpoint"),
+        cost_assumptions=[
+            f"Vertex AI training: ${tr['node_hour_usd']:.2f} per node-hour, at least {tr['min_billed_minutes']:.0f} "
+            f"min billed per job, retrained {tr['retrains_per_month']}x per month ({billed_h * 60:.0f} billed min "
+            "each, from this run's training time).",
+            f"Vertex AI online prediction: ${sv['node_hour_usd']:.2f} per node-hour, one node up "
+            f"{sv['hours_per_month']} h a month whether used or not; more nodes above about {round_volume(capacity)} "
+            f"images per node-hour ({'measured on this machine' if span > 0 else 'assumed'}).",
+            f"GCP prices from shared/compare/{GCP_PRICES.name} (us-central1 list prices, rounded)."],
+        notes=[f"code: {code}.", f"training took {train_s:.0f} s on this machine.",
+               "latency per image: the lab's batch latency ÷ the images in the batch (its predictions file).",
+               f"serving capacity per node {'measured on this machine' if span > 0 else 'assumed'}: about "
+               f"{round_volume(capacity)} images/hour."],
+        terms=IMAGES)
+
+
+def monitor_alerts(monitor: dict) -> dict[str, dict[int, list[str]]]:
+    """scenario -> window -> features alerted, from the monitor stage's per-scenario windows
+    (a list of {"window", "alerts", ...} per scenario; entries that are not windows are skipped)."""
+    out = {}
+    for scenario, windows in monitor.items():
+        if isinstance(windows, dict):  # {"windows": [...]} or {window: {...}}
+            windows = windows.get("windows", [dict(w, window=int(k)) for k, w in windows.items()
+                                              if isinstance(w, dict) and str(k).isdigit()])
+        if isinstance(windows, list) and all(isinstance(w, dict) and "alerts" in w for w in windows):
+            out[scenario] = {int(w["window"]): list(w["alerts"]) for w in windows}
+    return out
+
+
+# ---- running the labs -------------------------------------------------------------------------
+
+def _lab_main(stack: str):
+    import importlib
+
+    return importlib.import_module(f"labs.{stack}.attachments.run").main
+
+
+def _check(code: int, args: list[str], out: Path) -> None:
+    if code != 0:
+        raise CompareError(f"labkit run {args[0]} {' '.join(args[1:])} failed (exit {code}); its output so far is "
+                           f"in {out}. Fix the problem above and run the comparison again: finished work is kept.")
+
+
+def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
+    """The Azure lab on the test folder and on the stream folder, each into its own store; --resume
+    keeps images already answered."""
+    main, base = _lab_main("azure"), opts.base("azure")
+    for split, folder in folders.items():
+        args = ["--target", opts.target, "--split", split, "--input", str(folder), "--out", str(base / split),
+                "--resume", "--no-mlflow"]
+        _check(main(args), [LABS["azure"], *args], base / split)
+    return azure_images_from(base, truth, emulated=opts.target == "mock", **azure_prices())
+
+
+def run_gcp(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
+    """The GCP lab's stages, each once: a rerun keeps the stages its results.json already holds."""
+    main, base = _lab_main("gcp"), opts.base("gcp")
+    results = base / "results.json"
+    for stage in GCP_STAGES:
+        done = json.loads(results.read_text()).get("stages", {}) if results.is_file() else {}
+        if stage in done:
+            print(f"{LABS['gcp']}: stage {stage} already done in {base}, kept")
+            continue
+        args = ["--target", opts.target, "--stage", stage, "--out", str(base), "--input", str(folders["test"]),
+                "--stream", str(folders["stream"])]
+        _check(main(args), [LABS["gcp"], *args], base)
+    return gcp_images_from(base, truth, emulated=opts.target == "mock")
+
+
+GCP_STAGES = ("train", "deploy", "predict", "monitor")
+AZURE_PRICES = Path(__file__).resolve().parents[2] / "labs" / "azure" / "attachments" / "prices.toml"
+
+
+def azure_prices() -> dict:
+    """USD per 1,000 transactions per feature, from the Azure lab's own price file."""
+    if not AZURE_PRICES.is_file():
+        raise CompareError(f"No Azure AI Vision prices at {AZURE_PRICES}: the Azure attachments lab is not ready.")
+    prices = tomllib.loads(AZURE_PRICES.read_text())
+    return {"prices": prices.get("features", prices), "price_source": str(AZURE_PRICES.relative_to(
+        AZURE_PRICES.parents[3]))}
+
+
+def collect(opts: CompareOptions) -> list[StackRun]:
+    """Both labs on the same images: [azure, gcp], restricted to the images both answered."""
+    from shared.compare.collect import same_items
+
+    folders = prepare_data(opts)
+    truth = read_truth(folders)
+    return same_items([run_azure(opts, folders, truth), run_gcp(opts, folders, truth)])
