@@ -89,17 +89,29 @@ def generate(seed: int = 0) -> TicketDataset:
 
 
 def _stream(seed: int) -> list[dict]:
+    return [t for scenario in SCENARIOS for w in stream_windows(seed, scenario) for t in w]
+
+
+def stream_windows(seed: int, scenario: str, window_size: int = WINDOW_SIZE,
+                   windows: int = WINDOWS) -> list[list[dict]]:
+    """One scenario's stream with windows of any size (drift from window DRIFT_START): what
+    benchmarks/gcp_drift_detection.py varies. The default size is the dataset's own stream."""
+    if scenario not in SCENARIOS:
+        raise ValueError(f"Unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
+    if not 0 < window_size <= 1000:
+        raise ValueError(f"window_size must be between 1 and 1000, got {window_size}.")
+    s = SCENARIOS.index(scenario)
+    rng = random.Random(f"{seed}-stream-{scenario}")
     out = []
-    for s, scenario in enumerate(SCENARIOS):
-        rng = random.Random(f"{seed}-stream-{scenario}")
-        for window in range(WINDOWS):
-            start = datetime(2026, 1, 5) + timedelta(days=window)
-            drift = scenario if window >= DRIFT_START else "none"
-            for i in range(WINDOW_SIZE):
-                tid = f"st-{s}{window}{i:03d}"
-                t = _stream_ticket(rng, tid, start, drift)
-                t["scenario"], t["window"] = scenario, window
-                out.append(t)
+    for window in range(windows):
+        start = datetime(2026, 1, 5) + timedelta(days=window)
+        drift = scenario if window >= DRIFT_START else "none"
+        tickets = []
+        for i in range(window_size):
+            t = _stream_ticket(rng, f"st-{s}{window}{i:03d}", start, drift)
+            t["scenario"], t["window"] = scenario, window
+            tickets.append(t)
+        out.append(tickets)
     return out
 
 

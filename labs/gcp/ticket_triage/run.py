@@ -295,7 +295,7 @@ def stage_monitor(ctx: Context) -> dict:
     endpoint = _ensure_endpoint(ctx, _chosen_model_dir(ctx))
     predictor = deploy.endpoint_predictor(endpoint)
     vocab = set(json.loads((ctx.out / "vocabulary.json").read_text()))
-    baseline = monitor.build_baseline(ctx.splits.train,
+    baseline = monitor.build_baseline(ctx.splits.train, ctx.splits.validation,
                                       classify.classify(predictor, ctx.splits.validation), vocab)
     dataset = generate(seed=0)
     scenarios = ({scenario: dataset.stream_windows(scenario) for scenario in SCENARIOS}

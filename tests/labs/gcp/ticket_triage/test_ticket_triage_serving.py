@@ -141,6 +141,25 @@ def test_window_drift_statistics_and_thresholds(lab_module):
         "predicted_category has its own lower threshold (THRESHOLDS): 0.25 must alert")
 
 
+@pytest.mark.exercise(9)
+@pytest.mark.points(2)
+def test_oov_reference_comes_from_data_the_vocabulary_never_saw(lab_module):
+    """Catches monitor__oov_reference_on_train (OOV share measured on the vocabulary's own split)."""
+    monitor = lab_module(LAB, "monitor")
+    train = [_ticket("Printer jam\n\nThe printer is jammed"), _ticket("Printer\n\nThe printer is on")]
+    validation = [_ticket("Printer fire\n\nThe printer is on fire"), _ticket("Fire\n\nfire fire")]
+    vocabulary = {"printer", "jam", "the", "is", "jammed", "on"}  # built from train: train has no OOV
+    predictions = [{"category": "bug", "priority": "low", "category_confidence": 0.9}] * 2
+    base = monitor.build_baseline(train, validation, predictions, vocabulary)
+    # validation tokens: "printer fire the printer is on fire" -> 2 of 7 unknown; "fire fire fire" -> 3 of 3
+    assert base["oov_share"] == pytest.approx([2 / 7, 1.0]), (
+        "oov_share's reference must be the validation split, which the vocabulary never saw: "
+        f"expected [2/7, 1.0], got {base['oov_share']} (all 0.0 means it was measured on train, "
+        "where every word is known by construction, so any new ticket looks like drift)")
+    assert set(base) == set(monitor.KINDS), f"the baseline needs every monitored feature, got {sorted(base)}"
+    assert base["predicted_category"] == ["bug", "bug"], "prediction features come from validation predictions"
+
+
 EXPECTED_FEATURE = {"new_product": "product", "category_mix": "predicted_category",
                     "long_tickets": "length_tokens", "language": "language"}
 
@@ -157,7 +176,8 @@ def _reports(lab_module, trained, cache):
         classify, predictor, splits, t = _local(lab_module, trained)
         monitor = lab_module(LAB, "monitor")
         vocab = t.vocabulary
-        base = monitor.build_baseline(splits.train, classify.classify(predictor, splits.validation), vocab)
+        base = monitor.build_baseline(splits.train, splits.validation,
+                                      classify.classify(predictor, splits.validation), vocab)
         ds = generate(seed=0)
         for scenario in SCENARIOS:
             windows = ds.stream_windows(scenario)

@@ -18,9 +18,15 @@ confidence             numerical    the model hesitating: often the first sign o
 
 Numerical features are compared with Jensen-Shannon divergence, categorical ones with
 L-infinity distance (`shared/drift.py`, the same statistics as Vertex). Each feature has its
-own threshold (Vertex's default 0.3 unless THRESHOLDS says otherwise). The input features'
-baseline is the training split; the prediction features' baseline is the model's predictions
-on the validation split (on its own training data a model is over-confident).
+own threshold (Vertex's default 0.3 unless THRESHOLDS says otherwise).
+
+The reference each window is compared with must look like healthy production traffic. Length,
+language and product do not depend on the model, so they come from the training split (the
+largest sample). Two kinds of feature do depend on what the model learnt, and on its own
+training data they read too well: the OOV share (the vocabulary was built from the training
+split, so almost no training ticket has an unknown word, while any new ticket has a few) and
+the predictions (a model is over-confident on what it was fitted to). Their reference is the
+validation split, which neither the vocabulary nor the weights ever saw.
 Accuracy per window is shown beside the alerts: labels arrive late in real life, but here we
 have them, so the learner sees what drift costs.
 """
@@ -145,10 +151,18 @@ def monitor_windows(baseline: dict[str, list], windows: list[list[dict]],
     return reports
 
 
-def build_baseline(train: list[dict], validation_predictions: list[dict],
+def build_baseline(train: list[dict], validation: list[dict], validation_predictions: list[dict],
                    vocabulary: set[str]) -> dict[str, list]:
-    """Input features of the training split + prediction features on the validation split."""
-    return {**input_features(train, vocabulary), **prediction_features(validation_predictions)}
+    """The reference of every feature: length, language and product on the training split; OOV
+    share and the prediction features on the validation split (see the module docstring)."""
+    # BEGIN SOLUTION
+    # HINT: {**input_features(train, vocabulary), "oov_share": input_features(validation,
+    # HINT: vocabulary)["oov_share"], **prediction_features(validation_predictions)}: the vocabulary
+    # HINT: was built from train, so train has almost no unknown words and reads as drift-free only there
+    return {**input_features(train, vocabulary),
+            "oov_share": input_features(validation, vocabulary)["oov_share"],
+            **prediction_features(validation_predictions)}
+    # END SOLUTION
 
 
 def first_alert(reports: list[WindowReport]) -> int | None:
