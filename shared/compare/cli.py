@@ -1,10 +1,13 @@
-"""``labkit compare tickets``: the side-by-side report of both ticket-triage labs."""
+"""``labkit compare tickets`` and ``labkit compare attachments``: the side-by-side reports of both
+ticket-triage labs and of both attachment labs."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+
+from shared.compare import ATTACHMENT_DEFAULTS
 
 
 def register(app: typer.Typer, serve_app: typer.Typer) -> None:
@@ -33,9 +36,8 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
                  "(AZURE_OPENAI_ENDPOINT, _API_KEY, _DEPLOYMENT) through a recording proxy."),
     ) -> None:
         """Both ticket-triage labs on the same test split and drifting stream: table, charts, HTML page."""
-        from shared.compare import CompareError, CompareOptions, compare_tickets
+        from shared.compare import CompareOptions
         from shared.config import load_settings
-        from shared.labrun import CodeChoiceError, unfinished_exit
 
         if azure_record and azure_cassette is None:
             typer.secho("error: --azure-record needs --azure-cassette FILE to record into.", err=True, fg="red")
@@ -47,17 +49,46 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         settings = load_settings(target)
         opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune,
                               azure_cassette=azure_cassette, azure_record=azure_record)
-        try:
-            paths = compare_tickets(opts, workspace, reference)
-        except (CompareError, CodeChoiceError) as exc:
-            typer.secho(f"error: {exc}", err=True, fg="red")
-            raise typer.Exit(1 if isinstance(exc, CompareError) else 2) from None
-        except NotImplementedError as exc:
-            code = unfinished_exit(exc)
-            if code is None:
-                raise
-            raise typer.Exit(code) from None
-        typer.secho(f"\nReport: {paths['html'].resolve()}", bold=True)
-        typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
+        _run("tickets", opts, workspace, reference)
+
+    @compare_app.command("attachments")
+    def attachments(
+        target: str = typer.Option(None, "--target", help="mock (local emulators, default) or cloud."),
+        limit: int = typer.Option(ATTACHMENT_DEFAULTS["limit"], "--limit", min=1,
+                                  help="Test images both stacks classify."),
+        per_window: int = typer.Option(ATTACHMENT_DEFAULTS["per_window"], "--per-window", min=1,
+                                       help="Stream images per window per drift scenario (8 windows x 5)."),
+        out: Path = typer.Option(Path("out/compare-attachments"), "--out",
+                                 help="Folder for the images, both runs and the report."),
+        workspace: Path = typer.Option(None, "--workspace",
+                                       help="Run your copies in this workspace (default: ./workspace when it "
+                                            "holds the labs; see 'labkit start')."),
+        reference: bool = typer.Option(False, "--reference", help="Run the kit's reference solutions."),
+    ) -> None:
+        """Both attachment labs on the same images (written once under OUT/data): table, charts, HTML page."""
+        from shared.compare import CompareOptions
+        from shared.config import load_settings
+
+        opts = CompareOptions(out=out, target=load_settings(target).target, limit=limit, per_window=per_window)
+        _run("attachments", opts, workspace, reference)
 
     app.add_typer(compare_app, name="compare")
+
+
+def _run(pair: str, opts, workspace: Path | None, reference: bool) -> None:
+    """Run one pair and print where its report is; errors are messages with an exit code."""
+    from shared.compare import PAIRS, CompareError, compare
+    from shared.labrun import CodeChoiceError, unfinished_exit
+
+    try:
+        paths = compare(PAIRS[pair], opts, workspace, reference)
+    except (CompareError, CodeChoiceError) as exc:
+        typer.secho(f"error: {exc}", err=True, fg="red")
+        raise typer.Exit(1 if isinstance(exc, CompareError) else 2) from None
+    except NotImplementedError as exc:
+        code = unfinished_exit(exc)
+        if code is None:
+            raise
+        raise typer.Exit(code) from None
+    typer.secho(f"\nReport: {paths['html'].resolve()}", bold=True)
+    typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")

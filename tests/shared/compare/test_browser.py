@@ -1,11 +1,13 @@
-"""The report page, opened as a person would: headless Chromium, no errors, every chart drawn
-with both stacks' series (or, for a quality chart, with the note that says why one is left out)."""
+"""The report pages of both task pairs, opened as a person would: headless Chromium, no errors,
+every chart drawn with both stacks' series (or, for a quality chart of an emulated Azure side,
+with the note that says why its series is left out)."""
 
 import pytest
 
 from shared.compare.charts import COLORS
 
 from .conftest import CHROMIUM_ARGS
+from .test_compare_attachments import cloud_images, emulated_images  # noqa: F401 - module fixtures shared
 from .test_report import emulated_report, recorded_report  # noqa: F401 - module fixtures shared
 
 # Pixels of each stack's colour per chart: the PNG is drawn into a canvas and counted, so a
@@ -43,28 +45,36 @@ def _open(browser, path):
     return seen
 
 
+def _check(emulated: dict, measured: dict, azure: str, gcp: str) -> None:
+    """EMULATED: a page whose Azure side is the emulator; MEASURED: one whose Azure quality is real."""
+    for seen in (emulated, measured):
+        assert seen["errors"] == []
+        assert any(azure in h for h in seen["headers"]) and any(gcp in h for h in seen["headers"])
+        assert seen["findings"] >= 4
+        assert len(seen["charts"]) == 3, seen["charts"]
+    assert any(azure in h and "emulated" in h for h in emulated["headers"]), emulated["headers"]
+    charts = dict(zip(measured["charts"], measured["pixels"], strict=True))
+    for title, (a, g) in charts.items():  # measured on both sides: every chart draws both
+        assert a > 200 and g > 200, (title, a, g)
+    charts = dict(zip(emulated["charts"], emulated["pixels"], strict=True))
+    for title, (a, g) in charts.items():
+        if title.startswith("Accuracy"):  # the stand-in's accuracy is not drawn as a result
+            assert a < 50 < 200 < g, (title, a, g)
+        else:
+            assert a > 200 and g > 200, (title, a, g)
+
+
 @pytest.mark.browser
 def test_report_pages_open_without_errors_and_draw_both_series(emulated_report, recorded_report,  # noqa: F811
+                                                               emulated_images, cloud_images,  # noqa: F811
                                                                chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        emulated = _open(browser, emulated_report[1]["html"])
-        recorded = _open(browser, recorded_report[1]["html"])
+        pages = {name: _open(browser, fixture[1]["html"]) for name, fixture in (
+            ("tickets emulated", emulated_report), ("tickets recorded", recorded_report),
+            ("images emulated", emulated_images), ("images cloud", cloud_images))}
         browser.close()
-    for seen in (emulated, recorded):
-        assert seen["errors"] == []
-        assert any("AZURE" in h for h in seen["headers"]) and any("GCP" in h for h in seen["headers"])
-        assert seen["findings"] >= 4
-        assert len(seen["charts"]) == 3, seen["charts"]
-    assert any("AZURE" in h and "emulated" in h for h in emulated["headers"]), emulated["headers"]
-    charts = dict(zip(recorded["charts"], recorded["pixels"], strict=True))
-    for title, (azure, gcp) in charts.items():  # measured on both sides: every chart draws both
-        assert azure > 200 and gcp > 200, (title, azure, gcp)
-    charts = dict(zip(emulated["charts"], emulated["pixels"], strict=True))
-    for title, (azure, gcp) in charts.items():
-        if title.startswith("Accuracy"):  # the stand-in's accuracy is not drawn as a result
-            assert azure < 50 < 200 < gcp, (title, azure, gcp)
-        else:
-            assert azure > 200 and gcp > 200, (title, azure, gcp)
+    _check(pages["tickets emulated"], pages["tickets recorded"], "AZURE", "GCP")
+    _check(pages["images emulated"], pages["images cloud"], "Azure AI Vision", "Custom CNN")
