@@ -78,7 +78,8 @@ def _latest_score(lab_id: str) -> str:
 def demo(
     out: Path = typer.Option(Path("out/demo"), "--out", help="Folder for the demo's outputs."),
 ) -> None:
-    """The README's main job: both labs on the same tickets and the side-by-side report (mock mode)."""
+    """The README's main job: both pairs of labs (tickets, attachment images) on the same items and
+    their side-by-side reports (mock mode)."""
     from shared.compare import demo as run_demo
 
     raise typer.Exit(run_demo(out))
