@@ -34,6 +34,8 @@ sys.path.insert(0, str(ROOT))
 from shared.grading.mutate import Region, solution_regions  # noqa: E402
 from shared.grading.runner import lab_tests_dir  # noqa: E402
 
+TEST_TIMEOUT_S = 300  # per graded test: tracing slows training down several times
+
 RCFILE = """\
 [run]
 branch = True
@@ -59,7 +61,7 @@ def measure(lab_id: str, work: Path) -> tuple[dict, float, int]:
     rc.write_text(RCFILE.format(data=work / ".coverage", include=ROOT / "labs" / lab_id / "*.py"), encoding="utf-8")
     cmd = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest",
            str(lab_tests_dir(lab_id, ROOT)), "-m", "points", "--with-hidden", "-p", "no:cacheprovider",
-           "-q", f"--grade-lab={lab_id}"]
+           "-q", f"--grade-lab={lab_id}", f"--grade-timeout={TEST_TIMEOUT_S}"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.perf_counter()
     run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
