@@ -41,13 +41,14 @@ from shared.grading.mutate import Mutant, generate, write_mutants  # noqa: E402
 # Per graded test, as in the hand-written sweep: a loaded machine must not pass for a kill. A
 # mutant that loops forever is killed at the limit; the report lists those apart.
 TEST_TIMEOUT_S = 120.0
+KIT = ROOT  # the kit whose labs and graded tests are measured (--kit)
 
 
 def default_labs() -> list[str]:
     from shared.grading.runner import lab_tests_dir
     from shared.labs import LABS
 
-    return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, ROOT).is_dir()]
+    return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, KIT).is_dir()]
 
 
 def grade_batch(lab_id: str, files: list[Path], mutants: list[Mutant], work: Path) -> dict[str, tuple]:
@@ -55,9 +56,9 @@ def grade_batch(lab_id: str, files: list[Path], mutants: list[Mutant], work: Pat
     plan = [(f, m.exercise) for f, m in zip(files, mutants, strict=True)]
     control = work / "control" / f"{mutants[-1].module}__control.py"
     control.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(ROOT / "labs" / lab_id / f"{mutants[-1].module}.py", control)
+    shutil.copyfile(KIT / "labs" / lab_id / f"{mutants[-1].module}.py", control)
     plan.append((control, mutants[-1].exercise))
-    result = sweep(lab_id, ROOT, plan, work / "sweep", timeout=TEST_TIMEOUT_S)
+    result = sweep(lab_id, KIT, plan, work / "sweep", timeout=TEST_TIMEOUT_S)
     if control.name not in result.caught_by:
         print(f"  batch {work.name}: the sweep stopped early; last output:\n{result.log[-2000:]}")
     elif result.caught_by[control.name] is not None:
@@ -67,7 +68,7 @@ def grade_batch(lab_id: str, files: list[Path], mutants: list[Mutant], work: Pat
 
 
 def score_lab(lab_id: str, modules: set[str] | None, kinds: set[str] | None, jobs: int, work: Path) -> dict:
-    mutants = [m for m in generate(lab_id, ROOT, modules) if kinds is None or m.kind in kinds]
+    mutants = [m for m in generate(lab_id, KIT, modules) if kinds is None or m.kind in kinds]
     if not mutants:
         return {"lab": lab_id, "mutants": 0}
     files = write_mutants(mutants, work / "mutants")
@@ -121,8 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", help="only mutants of this module (repeat)")
     parser.add_argument("--kind", action="append", help="only mutants of this kind (repeat)")
     parser.add_argument("--json", type=Path, help="write every mutant's result here")
+    parser.add_argument("--kit", type=Path, default=ROOT,
+                        help="another copy of the kit (e.g. `git archive` of an older commit): its labs and tests")
     parser.add_argument("--min-score", type=float, default=0.0, help="exit 1 when a lab scores below it (%%)")
     args = parser.parse_args(argv)
+    global KIT
+    KIT = args.kit.resolve()
     labs = args.labs or default_labs()
     results, failed = [], []
     with tempfile.TemporaryDirectory(prefix="labkit-mutants-") as tmp:

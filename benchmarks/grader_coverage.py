@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from shared.grading.mutate import Region, solution_regions  # noqa: E402
 from shared.grading.runner import lab_tests_dir  # noqa: E402
 
+KIT = ROOT  # the kit whose labs and graded tests are measured (--kit)
 TEST_TIMEOUT_S = 300  # per graded test: tracing slows training down several times
 
 RCFILE = """\
@@ -49,7 +50,7 @@ include = {include}
 def default_labs() -> list[str]:
     from shared.labs import LABS
 
-    return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, ROOT).is_dir()]
+    return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, KIT).is_dir()]
 
 
 def measure(lab_id: str, work: Path) -> tuple[dict, float, int]:
@@ -58,13 +59,13 @@ def measure(lab_id: str, work: Path) -> tuple[dict, float, int]:
 
     work.mkdir(parents=True, exist_ok=True)
     rc = work / "coveragerc"
-    rc.write_text(RCFILE.format(data=work / ".coverage", include=ROOT / "labs" / lab_id / "*.py"), encoding="utf-8")
+    rc.write_text(RCFILE.format(data=work / ".coverage", include=KIT / "labs" / lab_id / "*.py"), encoding="utf-8")
     cmd = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest",
-           str(lab_tests_dir(lab_id, ROOT)), "-m", "points", "--with-hidden", "-p", "no:cacheprovider",
+           str(lab_tests_dir(lab_id, KIT)), "-m", "points", "--with-hidden", "-p", "no:cacheprovider",
            "-q", f"--grade-lab={lab_id}", f"--grade-timeout={TEST_TIMEOUT_S}"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     started = time.perf_counter()
-    run = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    run = subprocess.run(cmd, cwd=KIT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if run.returncode != 0:
         print(f"{lab_id}: the graded tests did not all pass on the reference (exit {run.returncode}):\n"
@@ -97,7 +98,7 @@ def share(run: int, missed: int) -> str:
 def summarise(lab_id: str, data: dict) -> dict:
     files = {Path(name).resolve(): report for name, report in data["files"].items()}
     by_exercise: dict = {}
-    for region in solution_regions(lab_id, ROOT):
+    for region in solution_regions(lab_id, KIT):
         figures = region_figures(region, files.get(region.path.resolve()))
         entry = by_exercise.setdefault(region.exercise, {"lines_run": 0, "lines_missed": 0, "branches_run": 0,
                                                          "branches_missed": 0, "missed": []})
@@ -135,9 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("labs", nargs="*", help="lab ids (default: every ready lab with graded tests)")
     parser.add_argument("--json", type=Path, help="write the figures per lab and exercise here")
+    parser.add_argument("--kit", type=Path, default=ROOT,
+                        help="another copy of the kit (e.g. `git archive` of an older commit): its labs and tests")
     parser.add_argument("--min-branches", type=float, default=0.0,
                         help="exit 1 when a lab's solution-region branch share is below it (%%)")
     args = parser.parse_args(argv)
+    global KIT
+    KIT = args.kit.resolve()
     results, low = {}, []
     with tempfile.TemporaryDirectory(prefix="labkit-coverage-") as tmp:
         for lab_id in args.labs or default_labs():
