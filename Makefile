@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.labkit-installed
 TOKENS := $(VENV)/.labkit-tokens
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean mutation grader-coverage
 
 setup: $(TOKENS)
 
@@ -29,6 +29,13 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+# How well the graded tests grade (slow, outside `make test`; see benchmarks/README.md).
+mutation: setup
+	$(BIN)/python benchmarks/generated_mutants.py --min-score 90
+
+grader-coverage: setup
+	$(BIN)/python benchmarks/grader_coverage.py --min-branches 95
 
 clean:
 	rm -rf $(VENV) .pytest_cache out
