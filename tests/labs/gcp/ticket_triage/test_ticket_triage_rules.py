@@ -14,17 +14,21 @@ import pytest
 from tests.labs.gcp.ticket_triage.conftest import LAB
 
 
-def _tickets(data, n: int) -> list[dict]:
-    return data.load_splits(train_size=n).train
+@pytest.fixture(scope="module")
+def train_tickets():
+    """The dataset's first training tickets (generated once: it takes seconds)."""
+    from shared.datasets.tickets import generate
+
+    return generate(seed=0).train[:120]
 
 
 # Exercise 1: data.py -------------------------------------------------------------------------
 
 @pytest.mark.exercise(1)
 @pytest.mark.points(1)
-def test_vectorizer_takes_its_size_and_ngrams_from_the_arguments(lab_module):
+def test_vectorizer_takes_its_size_and_ngrams_from_the_arguments(lab_module, train_tickets):
     data = lab_module(LAB, "data")
-    train = _tickets(data, 120)
+    train = train_tickets
     small = data.make_vectorizer(train, max_tokens=40, ngrams=1)
     vocab = small.get_vocabulary()
     assert len(vocab) <= 40, f"make_vectorizer(max_tokens=40) learnt {len(vocab)} terms: pass max_tokens on."
@@ -36,9 +40,9 @@ def test_vectorizer_takes_its_size_and_ngrams_from_the_arguments(lab_module):
 
 @pytest.mark.exercise(1)
 @pytest.mark.points(1)
-def test_dataset_batches_and_shuffles_as_asked(lab_module):
+def test_dataset_batches_and_shuffles_as_asked(lab_module, train_tickets):
     data = lab_module(LAB, "data")
-    tickets = _tickets(data, 10)
+    tickets = train_tickets[:10]
 
     def order(ds):
         return [t.decode() for text, _ in ds for t in text.numpy()]
@@ -58,10 +62,10 @@ def test_dataset_batches_and_shuffles_as_asked(lab_module):
 
 @pytest.mark.exercise(4)
 @pytest.mark.points(1)
-def test_model_is_built_with_the_hyperparameters_passed_in(lab_module):
+def test_model_is_built_with_the_hyperparameters_passed_in(lab_module, train_tickets):
     data, model = lab_module(LAB, "data"), lab_module(LAB, "model")
     keras = data.tf().keras
-    vectorizer = data.make_vectorizer(_tickets(data, 60), max_tokens=200)
+    vectorizer = data.make_vectorizer(train_tickets[:60], max_tokens=200)
     built = model.build_model(vectorizer, learning_rate=0.0123, hidden_units=7, dropout=0.45)
     dense = [layer.units for layer in built.layers if isinstance(layer, keras.layers.Dense)]
     assert 7 in dense, f"hidden_units=7 must size the hidden Dense layer; Dense sizes {dense}."
