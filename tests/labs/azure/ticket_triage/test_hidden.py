@@ -1,7 +1,7 @@
 """Hidden graded tests of the Azure ticket-triage lab: instructor-only, left out of releases.
 
 The same rules as the visible tests, on inputs the learner has not seen, so a solution fitted to
-the visible cases loses points. Worth 6 of the lab's 58 points (about 10%).
+the visible cases loses points. Worth 6 of the lab's 80 points (about 8%).
 """
 
 from __future__ import annotations
