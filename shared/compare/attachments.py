@@ -40,26 +40,27 @@ NO_TEXT = "not applicable: the lab's CNN classifies pixels and cannot read text"
 # ---- the same images for both labs ------------------------------------------------------------
 
 def prepare_data(opts: CompareOptions) -> dict[str, Path]:
-    """OUT/data/test (the first LIMIT test images) and OUT/data/stream (PER_WINDOW images per window
-    of every drift scenario, one folder, scenario and window in labels.jsonl). Written once: a rerun
-    with the same sizes keeps them (the dataset is deterministic, so they would be the same)."""
+    """OUT/data/test (the first LIMIT test images) and OUT/data/stream/<scenario> (PER_WINDOW images
+    per window of each drift scenario), in the dataset's own layout; returns {name: folder}, names
+    "test" and "stream/<scenario>". Written once: a rerun with the same sizes keeps them (the
+    dataset is deterministic, so they would be the same)."""
     data = opts.out / "data"
     sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window}
     stamp = data / "sizes.json"
-    folders = {"test": data / "test", "stream": data / "stream"}
+    folders = {"test": data / "test", **{f"stream/{sc}": data / "stream" / sc for sc in dataset.SCENARIOS}}
     if stamp.is_file() and json.loads(stamp.read_text()) == sizes:
         return folders
     dataset.write_folder(dataset.generate(opts.limit, seed=0, split="test"), folders["test"])
-    stream = [item for scenario in dataset.SCENARIOS
-              for window in dataset.stream(scenario, per_window=opts.per_window, seed=0) for item in window]
-    dataset.write_folder(stream, folders["stream"])
+    for scenario in dataset.SCENARIOS:
+        windows = dataset.stream(scenario, per_window=opts.per_window, seed=0)
+        dataset.write_folder([item for window in windows for item in window], folders[f"stream/{scenario}"])
     stamp.write_text(json.dumps(sizes))
     return folders
 
 
 def read_truth(folders: dict[str, Path]) -> dict[str, dict]:
-    """Label rows by image id, with the split they were given to the labs as."""
-    return {row["id"]: {**row, "split": split} for split, folder in folders.items()
+    """Label rows by image id, with the split ("test" or "stream") they were given to the labs as."""
+    return {row["id"]: {**row, "split": name.split("/")[0]} for name, folder in folders.items()
             for row in dataset.read_labels(folder)}
 
 
@@ -86,18 +87,20 @@ def _read_store(path: Path) -> tuple[list[dict], list[dict], dict]:
 
 def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices: dict[str, float],
                       price_source: str) -> StackRun:
-    """Per-image type, fields, latency and billed transactions from the Azure lab's stores in
-    BASE/test and BASE/stream. PRICES: USD per 1,000 transactions of each feature."""
+    """Per-image type, fields, latency and billed transactions from the Azure lab's stores:
+    BASE/test/results.db and BASE/stream/<scenario>/results.db. PRICES: USD per 1,000
+    transactions of each feature."""
     predictions, calls, test_rows, test_calls, meta, transactions = [], [], [], [], {}, 0
-    for split in ("test", "stream"):
-        results, split_calls, meta = _read_store(base / split / "results.db")
+    stream = sorted(p for p in (base / "stream").glob("*") if p.is_dir())
+    for folder in [base / "test", *stream]:
+        results, split_calls, meta = _read_store(folder / "results.db")
         calls += split_calls
         transactions += sum(r["transactions"] or 0 for r in results)
-        if split == "test":
+        if folder.name == "test":
             test_rows, test_calls = results, split_calls
         for row in results:
             if row["image_id"] not in truth:
-                raise CompareError(f"{base / split / 'results.db'} holds image {row['image_id']!r}, which is not in "
+                raise CompareError(f"{folder / 'results.db'} holds image {row['image_id']!r}, which is not in "
                                    f"the compared images: remove {base} and run the comparison again.")
             done = row["status"] == "done"
             predictions.append(_prediction(
@@ -185,7 +188,11 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
     span = sum(measured)
     throughput = len(measured) / span if span > 0 else float("nan")
     capacity = throughput * 3600 if span > 0 else sv["images_per_node_hour"]
-    train_s = sum(stages.get(s, {}).get("seconds", 0.0) for s in ("train", "tune") if s in stages)
+    # training as a Vertex job would bill it: the fit itself (the stage also exports and evaluates)
+    train_s = sum(stages[s].get("train_seconds", stages[s].get("seconds", 0.0)) for s in ("train", "tune")
+                  if s in stages)
+    deploy = stages.get("deploy", {})
+    deploy_s = deploy.get("seconds", 0.0) - deploy.get("predict_seconds", 0.0)
     billed_h = max(train_s / 3600, tr["min_billed_minutes"] / 60)
     code = results.get("code", "unknown")
     return StackRun(
@@ -193,7 +200,7 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
         predictions=predictions, test_latencies_s=measured, test_latency_by_id=latency,
         throughput_per_s=throughput,
         throughput_basis=f"{len(measured)} images in batches, one batch at a time",
-        time_to_first_result_s=train_s + stages.get("deploy", {}).get("seconds", 0.0) + min(measured, default=0.0),
+        time_to_first_result_s=train_s + deploy_s + min(measured, default=0.0),
         cost_fixed_usd=billed_h * tr["node_hour_usd"] * tr["retrains_per_month"],
         serving_node_hour_usd=sv["node_hour_usd"], items_per_node_hour=capacity,
         alerts=monitor_alerts(stages.get("monitor", {})), code=code,
@@ -209,7 +216,8 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
             f"{sv['hours_per_month']} h a month whether used or not; more nodes above about {round_volume(capacity)} "
             f"images per node-hour ({'measured on this machine' if span > 0 else 'assumed'}).",
             f"GCP prices from shared/compare/{GCP_PRICES.name} (us-central1 list prices, rounded)."],
-        notes=[f"code: {code}.", f"training took {train_s:.0f} s on this machine.",
+        notes=[f"code: {code}.", f"time to first result = training {train_s:.0f} s + deployment {deploy_s:.0f} s + "
+               "first prediction.",
                "latency per image: the lab's batch latency ÷ the images in the batch (its predictions file).",
                f"serving capacity per node {'measured on this machine' if span > 0 else 'assumed'}: about "
                f"{round_volume(capacity)} images/hour."],
@@ -224,7 +232,7 @@ def monitor_alerts(monitor: dict) -> dict[str, dict[int, list[str]]]:
         if isinstance(windows, dict):  # {"windows": [...]} or {window: {...}}
             windows = windows.get("windows", [dict(w, window=int(k)) for k, w in windows.items()
                                               if isinstance(w, dict) and str(k).isdigit()])
-        if isinstance(windows, list) and all(isinstance(w, dict) and "alerts" in w for w in windows):
+        if windows and isinstance(windows, list) and all(isinstance(w, dict) and "alerts" in w for w in windows):
             out[scenario] = {int(w["window"]): list(w["alerts"]) for w in windows}
     return out
 
@@ -244,13 +252,13 @@ def _check(code: int, args: list[str], out: Path) -> None:
 
 
 def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
-    """The Azure lab on the test folder and on the stream folder, each into its own store; --resume
-    keeps images already answered."""
+    """The Azure lab on the test folder and on each scenario's stream folder, each into its own
+    store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered."""
     main, base = _lab_main("azure"), opts.base("azure")
-    for split, folder in folders.items():
-        args = ["--target", opts.target, "--split", split, "--input", str(folder), "--out", str(base / split),
-                "--resume", "--no-mlflow"]
-        _check(main(args), [LABS["azure"], *args], base / split)
+    for name, folder in folders.items():
+        args = ["--target", opts.target, "--split", name.split("/")[0], "--input", str(folder),
+                "--out", str(base / name), "--resume", "--no-mlflow"]
+        _check(main(args), [LABS["azure"], *args], base / name)
     return azure_images_from(base, truth, emulated=opts.target == "mock", **azure_prices())
 
 
@@ -264,7 +272,7 @@ def run_gcp(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dic
             print(f"{LABS['gcp']}: stage {stage} already done in {base}, kept")
             continue
         args = ["--target", opts.target, "--stage", stage, "--out", str(base), "--input", str(folders["test"]),
-                "--stream", str(folders["stream"])]
+                "--stream", str(folders["test"].parent / "stream")]
         _check(main(args), [LABS["gcp"], *args], base)
     return gcp_images_from(base, truth, emulated=opts.target == "mock")
 

@@ -46,11 +46,14 @@ def make_truth() -> dict[str, dict]:
 
 
 def write_azure(base, truth, hit_rate=0.5, field_misses=(), seed=0, target="mock"):
-    """BASE/test/results.db and BASE/stream/results.db as the Azure lab writes them."""
+    """BASE/test/results.db and BASE/stream/<scenario>/results.db as the Azure lab writes them."""
     rng = random.Random(seed)
-    for split in ("test", "stream"):
-        (base / split).mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(base / split / "results.db") as db:
+    stores = {"test": [r for r in truth.values() if r["split"] == "test"]}
+    for scenario in SCENARIOS:
+        stores[f"stream/{scenario}"] = [r for r in truth.values() if r.get("scenario") == scenario]
+    for store, rows in stores.items():
+        (base / store).mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(base / store / "results.db") as db:
             db.executescript(
                 "CREATE TABLE results (image_id TEXT PRIMARY KEY, status TEXT, reason TEXT, type TEXT, fields TEXT,"
                 " attempts INT, latency_s REAL, transactions INT);"
@@ -60,7 +63,7 @@ def write_azure(base, truth, hit_rate=0.5, field_misses=(), seed=0, target="mock
             db.execute("INSERT INTO meta VALUES ('run', ?)", (json.dumps(
                 {"code": "the kit's reference solution", "target": target, "features": list(PRICES), "tier": "S1"}),))
             t = 1000.0
-            for row in (r for r in truth.values() if r["split"] == split):
+            for row in rows:
                 kind = row["type"] if rng.random() < hit_rate else "config_screen"
                 fields = {k: ("?" if k in field_misses else v) for k, v in row["fields"].items()}
                 latency = 0.05 + 0.1 * rng.random()
@@ -91,11 +94,13 @@ def write_gcp(base, truth, hit_rate=0.9, drop_after=2, seed=1, batch_latency=0.0
                                      "latency_s": batch_latency / batch}))
         (base / "predictions" / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
     for scenario in SCENARIOS:
-        monitor[scenario] = [{"window": w, "n": PER_WINDOW, "accuracy": 0.5,
-                              "alerts": ["brightness"] if scenario == "dark_mode" and w >= 2 else [],
-                              "statistics": {}} for w in range(WINDOWS)]
-    stages = {"train": {"seconds": 40.0, "accuracy": 0.9, "macro_f1": 0.88, "n": TEST_N},
-              "deploy": {"seconds": 3.0}, "monitor": monitor}
+        monitor[scenario] = {"first_alert": 2 if scenario == "dark_mode" else None, "windows": [
+            {"window": w, "n": PER_WINDOW, "accuracy": 0.5,
+             "alerts": ["brightness"] if scenario == "dark_mode" and w >= 2 else [], "statistics": {}}
+            for w in range(WINDOWS)]}
+    monitor["thresholds"] = {"brightness": 0.3}
+    stages = {"train": {"seconds": 45.0, "train_seconds": 40.0, "accuracy": 0.9, "macro_f1": 0.88, "n": TEST_N},
+              "deploy": {"seconds": 4.0, "predict_seconds": 1.0}, "monitor": monitor}
     (base / "results.json").write_text(json.dumps({"code": "the kit's reference solution", "stages": stages}))
 
 
@@ -138,7 +143,8 @@ def test_figures_come_from_the_labs_records(emulated_images):
     assert figures["azure"]["cost_per_1000_usd"] == pytest.approx(sum(PRICES.values()))
     assert figures["gcp"]["latency_p50_ms"] == pytest.approx(10.0), "batch of 8 in 80 ms: 10 ms an image"
     assert figures["azure"]["quota"]["rate limited (429)"] == 1 and figures["azure"]["quota"]["images retried"] == 1
-    assert figures["gcp"]["alerts"]["dark_mode"]["2"] == ["brightness"]
+    assert figures["gcp"]["alerts"]["dark_mode"]["2"] == ["brightness"] and "thresholds" not in figures["gcp"]["alerts"]
+    assert figures["gcp"]["time_to_first_result_s"] == pytest.approx(40.0 + 3.0 + 0.01), "fit + deploy + first"
 
 
 def test_an_emulated_azure_type_accuracy_is_never_a_comparison_result(emulated_images):
@@ -239,6 +245,7 @@ def test_both_labs_get_the_same_images(tmp_path):
     stream = [r for r in truth.values() if r["split"] == "stream"]
     assert sum(r["split"] == "test" for r in truth.values()) == 3
     assert len(stream) == len(SCENARIOS) * WINDOWS and {r["scenario"] for r in stream} == set(SCENARIOS)
+    assert all(folders[f"stream/{r['scenario']}"].joinpath(r["file"]).is_file() for r in stream)
     before = (folders["test"] / "labels.jsonl").stat().st_mtime_ns
     assert prepare_data(opts) == folders and (folders["test"] / "labels.jsonl").stat().st_mtime_ns == before
     assert IMAGES.classes == TYPES
