@@ -92,7 +92,7 @@ def training_key(lab_module) -> str:
     from shared.grading.exercises import active_patch, effective_source
 
     patch = active_patch()
-    digest = hashlib.sha256(repr((SIZES, TRAIN_PARAMS, EPOCHS, IMAGE_SIZE)).encode())
+    digest = hashlib.sha256(repr((images_folder().name, TRAIN_PARAMS, EPOCHS, IMAGE_SIZE)).encode())
     for name in TRAINING_MODULES:
         digest.update(effective_source(lab_module(LAB, name).__file__, LAB, name, patch).encode())
     return digest.hexdigest()[:20]
