@@ -131,6 +131,12 @@ def error_kind(exc: BaseException) -> str:
     # END SOLUTION
 
 
+def describe(exc: BaseException) -> str:
+    """'429: Requests to the Analyze Operation ...': the status and the service's message, one line."""
+    message = getattr(getattr(exc, "error", None), "message", None) or str(exc).strip().splitlines()[0]
+    return f"{status_of(exc) or type(exc).__name__}: {message}"
+
+
 def billed(headers) -> int:
     """Transactions the service billed for one call (``CSP-Billing-Usage: ...Transaction=N``)."""
     value = ratelimit.header(headers, BILLING_HEADER) or ""
@@ -150,6 +156,7 @@ class Analyzer:
         self.stats = Stats()
         self.feature_list = ",".join(feature_names(config.features))
         self._stats_lock = threading.Lock()
+        self._stop = threading.Event()
 
     # -- one HTTP call ---------------------------------------------------------------------
 
@@ -200,7 +207,7 @@ class Analyzer:
                 result, latency, billed_now = self.call_once(image_id, data)
             except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
                 transactions += billed(getattr(getattr(exc, "response", None), "headers", None))
-                kind, message = error_kind(exc), f"{status_of(exc) or type(exc).__name__}: {exc.message}"
+                kind, message = error_kind(exc), describe(exc)
                 if kind == "fatal":
                     raise ServiceError(message) from exc
                 if kind == "refused":
@@ -222,8 +229,18 @@ class Analyzer:
 
     # -- one image, and the whole run --------------------------------------------------------
 
-    def process(self, image) -> dict:
-        """Prepare, analyse, classify, extract; write the image's row; return it."""
+    def process(self, image) -> dict | None:
+        """Prepare, analyse, classify, extract; write the image's row; return it. None when the
+        run is stopping (another image met a fatal error): the image stays pending."""
+        if self._stop.is_set():
+            return None
+        try:
+            return self._process(image)
+        except BaseException:
+            self._stop.set()  # images not started yet stay pending for --resume
+            raise
+
+    def _process(self, image) -> dict:
         try:
             prepared = prepare.prepare_image(image.read(), max_side=self.config.max_side)
         except prepare.Refused as refused:
