@@ -27,8 +27,8 @@ import re
 from labs.azure.attachments.analysis import Line
 from shared.datasets.vocab import NEW_PRODUCT, PRODUCTS
 
-CODE = re.compile(r"(?<![\w-])(?:0x[0-9a-f]{8}|E ?\d{4}|E ?-[a-z]{4,}|(?:ERR|TIME[O0]UT|NULL)[ _]?(?:\d+|REF))(?![\w-])",
-                  re.I)
+CODE = re.compile(r"(?<![\w-])(?:0x[0-9a-f]{8}|E ?\d{4}|E ?-[a-z]{4,}|(?:ERR|TIME[O0]UT|NULL)[ _]?(?:\d+|REF))"
+                  r"(?![\w-])", re.I)
 INVOICE = re.compile(r"\b[I1l]NV[ _.·-]{0,2}(\d ?\d ?\d ?\d ?\d)\b", re.I)
 AMOUNT = re.compile(r"\$\s?\d[\d,]*\.\d{2}\b|\b\d[\d.]*,\d{2}\s?€")
 TRACKING = re.compile(r"\b(?:1Z[0-9A-Z]{16}|[A-Z]{2}\d{9}[A-Z]{2})\b")

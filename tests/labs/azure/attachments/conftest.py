@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from mocks.azure_vision.testing import azure_vision, azure_vision_server  # noqa: F401 - fixtures
+from mocks.azure_vision import testing as vision_fixtures
+
+# The emulator's fixtures (pytest_plugins may only be set in the root conftest).
+azure_vision, azure_vision_server = vision_fixtures.azure_vision, vision_fixtures.azure_vision_server
 
 LAB = "azure/attachments"
 KIT = Path(__file__).resolve().parents[4]

@@ -10,8 +10,9 @@ import io
 
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as F
-from conftest import png
 from PIL import Image
+
+from conftest import png
 
 pytestmark = pytest.mark.hidden
 

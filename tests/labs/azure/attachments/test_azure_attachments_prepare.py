@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 
 import pytest
-from conftest import png
 from PIL import Image
+
+from conftest import png
 
 
 @pytest.mark.exercise(3)

@@ -15,6 +15,7 @@ import sqlite3
 
 import mlflow
 import pytest
+
 from conftest import png
 
 PRICES = {"read": 1.5, "tags": 1.0, "caption": 2.5}
@@ -52,7 +53,8 @@ def test_field_exact_match_per_field_with_n(lab):
 def folder_of_images(tmp_path):
     folder = tmp_path / "mine"
     folder.mkdir()
-    for name, data in [("a.png", png(80, 60)), ("b.png", png(90, 90, (20, 20, 20))), ("c.jpg", png(40, 200, fmt="JPEG"))]:
+    images = [("a.png", png(80, 60)), ("b.png", png(90, 90, (20, 20, 20))), ("c.jpg", png(40, 200, fmt="JPEG"))]
+    for name, data in images:
         (folder / name).write_bytes(data)
     rows = [{"file": "a.png", "type": "config_screen"}, {"file": "b.png", "type": "damaged_device"},
             {"file": "c.jpg", "type": "invoice", "fields": {"amount": "$1.00"}}]
@@ -94,7 +96,8 @@ def test_the_key_never_appears_in_output_or_mlflow(lab, azure_vision, monkeypatc
     for name, value in azure_vision.env().items():
         monkeypatch.setenv(name, value)
     key = azure_vision.api_key
-    assert run.main(["--target", "cloud", "--input", str(folder), "--uses", "objects", "--out", str(tmp_path / "ok")]) == 0
+    ok = ["--target", "cloud", "--input", str(folder), "--uses", "objects", "--out", str(tmp_path / "ok")]
+    assert run.main(ok) == 0
     monkeypatch.setenv("VISION_KEY", "wrong-" + key[::-1])
     code = run.main(["--target", "cloud", "--input", str(folder), "--out", str(tmp_path / "bad"), "--no-mlflow"])
     printed = capsys.readouterr()
