@@ -11,28 +11,44 @@ Online prediction fails in two ordinary ways: 429 (too many requests for the end
 retry loop by hand; here `google.api_core.retry.Retry` does the same (exponential back-off with
 jitter, retry only what can succeed later, an overall deadline), with a timeout on every call.
 
-Uploading, deploying and undeploying are the ticket lab's (`labs.gcp.ticket_triage.deploy`).
-Cost on a real project: an endpoint bills per node-hour while a model is deployed, used or not.
+Uploading, deploying and undeploying are as in the ticket lab. Cost on a real project: an
+endpoint bills per node-hour while a model is deployed, used or not.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
-
-from labs.gcp.ticket_triage import deploy as ticket_deploy
-from labs.gcp.ticket_triage.deploy import deploy_model, undeploy
-
-__all__ = ["deploy_model", "encode_instances", "endpoint_predictor", "predict_with_retries",
-           "request_batches", "undeploy", "upload_model"]
 
 REQUEST_LIMIT = 1_572_864  # bytes of one predict request body (Vertex's limit, 1.5 MB)
 MAX_IMAGES = 32  # per request, however small
 TIMEOUT_S, DEADLINE_S, INITIAL_S = 30.0, 120.0, 0.5
+SERVING_IMAGE = "us-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-17:latest"
 
 
-def upload_model(model_dir, conn):
-    return ticket_deploy.upload_model(model_dir, conn, display_name="attachments")
+def upload_model(model_dir, conn, display_name: str = "attachments"):
+    """Copy the SavedModel folder to the staging bucket (Vertex serves from Cloud Storage only)
+    and register it in Vertex's Model Registry with the prebuilt TensorFlow serving image."""
+    from google.cloud import aiplatform
+
+    from shared.gcp import upload_dir
+
+    uri = f"{conn.staging_bucket}/models/{display_name}-{int(time.time() * 1000)}"
+    upload_dir(model_dir, uri)
+    return aiplatform.Model.upload(display_name=display_name, artifact_uri=uri,
+                                   serving_container_image_uri=SERVING_IMAGE)
+
+
+def deploy_model(model):
+    """A new endpoint with the model on one small replica (the cheapest setting)."""
+    return model.deploy(machine_type="n1-standard-2", min_replica_count=1, max_replica_count=1)
+
+
+def undeploy(endpoint) -> None:
+    """Stop paying for the endpoint: undeploy every model, then delete the endpoint."""
+    endpoint.undeploy_all()
+    endpoint.delete()
 
 
 def encode_instances(datas: list[bytes]) -> list[dict]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from labs.gcp.attachments.data import IMAGE_SIZE, decode_and_resize, tf
 from shared.datasets.attachments import TYPES
 
-DEFAULTS = {"learning_rate": 3e-3, "filters": 16, "dropout": 0.2}
+DEFAULTS = {"learning_rate": 2e-3, "filters": 24, "dropout": 0.2}
 
 
 def augmentation():

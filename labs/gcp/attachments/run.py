@@ -265,13 +265,12 @@ def stage_tune(ctx: Context) -> dict:
 
 def _vertex_tuning(ctx: Context) -> dict:
     from labs.gcp.attachments import track, tune
-    from labs.gcp.ticket_triage.tune import best_trial
 
     say(f"   Vertex HyperparameterTuningJob: {ctx.args.vertex_trials} trials of trainer.py on 300 "
         "generated images, same search space...")
     started = time.perf_counter()
     job = tune.vertex_search(ctx.conn, ctx.out / "package", max_trials=ctx.args.vertex_trials)
-    params, value, trial_id = best_trial(job)
+    params, value, trial_id = tune.best_trial(job)
     for trial in job.trials:
         if trial.final_measurement and trial.final_measurement.metrics:
             with track.start_run(f"vertex trial {trial.id}", {"tuner": "vertex"}):

@@ -30,7 +30,7 @@ from labs.gcp.attachments import data
 from labs.gcp.attachments.model import DEFAULTS, build_model, export_model
 
 METRIC = "val_macro_f1"  # what early stopping and both tuners maximise
-EPOCHS, PATIENCE, BATCH_SIZE = 20, 4, 32
+EPOCHS, PATIENCE, BATCH_SIZE = 15, 4, 32
 
 
 @dataclass

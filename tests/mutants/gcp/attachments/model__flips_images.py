@@ -25,7 +25,7 @@ from pathlib import Path
 from labs.gcp.attachments.data import IMAGE_SIZE, decode_and_resize, tf
 from shared.datasets.attachments import TYPES
 
-DEFAULTS = {"learning_rate": 3e-3, "filters": 16, "dropout": 0.2}
+DEFAULTS = {"learning_rate": 2e-3, "filters": 24, "dropout": 0.2}
 
 
 def augmentation():
@@ -108,7 +108,7 @@ def export_model(model, path: str | Path, size: int = IMAGE_SIZE) -> Path:
     # END SOLUTION
 
 
-def predict_probs(model, dataset) -> "object":
+def predict_probs(model, dataset) -> object:
     """Probabilities of the Keras model on a tf.data dataset of (pixels, label) batches."""
     return model.predict(dataset.map(lambda pixels, _: pixels), verbose=0)
 

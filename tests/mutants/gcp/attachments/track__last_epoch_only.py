@@ -5,22 +5,20 @@
 A training run records its parameters (through `shared.tracking.safe_params`, so no secret can
 leak), every epoch's metrics (step = epoch, so the learning curves draw), the confusion matrix on
 the test split as a PNG, and the exported SavedModel as the artefact folder ``model/``. The model
-chosen for deployment is registered under REGISTERED_MODEL. The drawing of the confusion matrix
-and the registration are the ticket lab's (`labs.gcp.ticket_triage.track`), reused as they are.
+chosen for deployment is registered under REGISTERED_MODEL.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from labs.gcp.ticket_triage.track import confusion_png, log_model_dir, register
+import numpy as np
+
 from shared.datasets.attachments import TYPES
 from shared.tracking import experiment, safe_params
 
 EXPERIMENT = "gcp/attachments"
 REGISTERED_MODEL = "attachments-gcp"
-
-__all__ = ["EXPERIMENT", "REGISTERED_MODEL", "log_model_dir", "log_training", "register", "start_run"]
 
 
 def start_run(name: str, tags: dict | None = None):
@@ -47,3 +45,47 @@ def log_training(params: dict, history: dict[str, list[float]], confusion: list[
     png = confusion_png(confusion, TYPES, Path(folder) / "confusion.png", "type (test)")
     mlflow.log_artifact(str(png), "plots")
     # END SOLUTION
+
+
+def confusion_png(matrix: list[list[int]], labels, path: str | Path, title: str) -> Path:
+    """The matrix as a heat map with its counts (rows true, columns predicted), saved as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.imshow(matrix, cmap="Greens")
+    ax.set(xticks=range(len(labels)), yticks=range(len(labels)), xlabel="predicted", ylabel="true", title=title)
+    ax.set_xticklabels(labels, rotation=30, ha="right")
+    ax.set_yticklabels(labels)
+    for (row, col), count in np.ndenumerate(np.asarray(matrix)):
+        ax.text(col, row, int(count), ha="center", va="center", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(Path(path), dpi=80)
+    plt.close(fig)
+    return Path(path)
+
+
+def log_model_dir(export_dir: str | Path) -> None:
+    """The exported SavedModel as the run's ``model/`` artefact folder."""
+    import mlflow
+
+    mlflow.log_artifacts(str(export_dir), "model")
+
+
+def register(run_id: str, name: str = REGISTERED_MODEL, description: str = "") -> str:
+    """A new version of NAME whose source is the run's ``model/`` folder; returns the version.
+    (MLflow 3's `register_model("runs:/...")` wants a model logged through a flavour; a SavedModel
+    logged as plain artefacts is registered through the client.)"""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient()
+    try:
+        client.create_registered_model(name)
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_ALREADY_EXISTS":
+            raise
+    source = client.get_run(run_id).info.artifact_uri + "/model"
+    return str(client.create_model_version(name, source, run_id=run_id, description=description).version)

@@ -34,7 +34,7 @@ def search_space(hp) -> dict:
     """Ask HP for one value of every tuned parameter; returns {name: value}."""
     return {
         "learning_rate": hp.Float("learning_rate", 1e-3, 1e-2, sampling="log"),
-        "filters": hp.Choice("filters", [8, 16, 24]),
+        "filters": hp.Choice("filters", [16, 24, 32]),
         "dropout": hp.Float("dropout", 0.0, 0.4),
     }
 
@@ -131,11 +131,18 @@ PACKAGE_FILES = (
 )
 
 
+TRAINING_IMAGE = "us-docker.pkg.dev/vertex-ai/training/tf-cpu.2-17.py310:latest"
+SETUP_PY = """from setuptools import find_packages, setup
+
+setup(name="labkit-trainer", version="0.1.0", packages=find_packages(),
+      install_requires=["google-cloud-storage>=2.14", "python-dotenv>=1.0", "pillow>=10"])
+"""
+
+
 def package_trainer(conn, workdir: str | Path) -> str:
     """PACKAGE_FILES and a setup.py as a .tar.gz sdist in the staging bucket; returns its URI."""
     import tarfile
 
-    from labs.gcp.ticket_triage.tune import SETUP_PY
     from shared.gcp import upload_dir
 
     root, folder = Path(__file__).resolve().parents[3], Path(workdir) / "upload"
@@ -158,12 +165,11 @@ def vertex_search(conn, workdir: str | Path, max_trials: int = 2, parallel: int 
     first TRAIN_SIZE generated training images (the trial draws them itself from the seed)."""
     from google.cloud import aiplatform
 
-    from labs.gcp.ticket_triage.tune import trainer_pool_spec
-
-    package = package_trainer(conn, workdir)
     args = [f"--epochs={epochs}", f"--train-size={train_size}", f"--validation-size={validation_size}"]
-    spec = trainer_pool_spec(package, args)
-    spec["python_package_spec"]["python_module"] = "labs.gcp.attachments.trainer"
+    spec = {"machine_spec": {"machine_type": "n1-standard-4"}, "replica_count": 1,
+            "python_package_spec": {"executor_image_uri": TRAINING_IMAGE,
+                                    "package_uris": [package_trainer(conn, workdir)],
+                                    "python_module": "labs.gcp.attachments.trainer", "args": args}}
     job = aiplatform.CustomJob(display_name="attachments-trial", worker_pool_specs=[spec],
                                base_output_dir=f"{conn.staging_bucket}/tuning/{int(time.time())}")
     hp_job = aiplatform.HyperparameterTuningJob(
@@ -172,3 +178,12 @@ def vertex_search(conn, workdir: str | Path, max_trials: int = 2, parallel: int 
         parallel_trial_count=parallel)
     hp_job.run(sync=sync)
     return hp_job
+
+
+def best_trial(hp_job) -> tuple[dict, float, str]:
+    """(params, metric value, trial id) of the finished job's best trial (the metric is maximised)."""
+    done = [t for t in hp_job.trials if t.final_measurement and t.final_measurement.metrics]
+    if not done:
+        raise RuntimeError("The tuning job has no completed trial with a metric; read the trials' logs.")
+    best = max(done, key=lambda t: t.final_measurement.metrics[0].value)
+    return ({p.parameter_id: p.value for p in best.parameters}, best.final_measurement.metrics[0].value, best.id)
