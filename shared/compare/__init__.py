@@ -52,8 +52,9 @@ PAIRS = {
     "attachments": Pair("attachments", "Ticket attachments: Azure AI Vision vs a custom CNN on Vertex AI",
                         _collect_attachments, {"azure": "azure/attachments", "gcp": "gcp/attachments"}),
 }
-# The image pair's defaults: small, since the Azure emulator runs a real OCR engine on every image.
-ATTACHMENT_DEFAULTS = {"limit": 40, "per_window": 2}
+# The image pair's defaults: small, since the Azure emulator runs a real OCR engine on every image;
+# the GCP side monitors 10 images a window (drift statistics of fewer alert on noise).
+ATTACHMENT_DEFAULTS = {"limit": 30, "per_window": 10, "azure_per_window": 1, "train_images": 500}
 
 
 def check_ready(pair: Pair) -> None:

@@ -13,6 +13,7 @@ lab's ``results.json`` and ``predictions/<split>.jsonl``.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -40,27 +41,32 @@ NO_TEXT = "not applicable: the lab's CNN classifies pixels and cannot read text"
 # ---- the same images for both labs ------------------------------------------------------------
 
 def prepare_data(opts: CompareOptions) -> dict[str, Path]:
-    """OUT/data/test (the first LIMIT test images) and OUT/data/stream/<scenario> (PER_WINDOW images
-    per window of each drift scenario), in the dataset's own layout; returns {name: folder}, names
-    "test" and "stream/<scenario>". Written once: a rerun with the same sizes keeps them (the
-    dataset is deterministic, so they would be the same)."""
+    """OUT/data/test (the first LIMIT test images), OUT/data/stream/<scenario> (PER_WINDOW images
+    per window of each drift scenario) and OUT/data/train (TRAIN_IMAGES, for the GCP lab), in the
+    dataset's own layout; returns {name: folder}, names "test", "stream/<scenario>" and "train".
+    Written once: a rerun with the same sizes keeps them (the dataset is deterministic, so they
+    would be the same)."""
     data = opts.out / "data"
-    sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window}
+    sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window, "train": opts.train_images}
     stamp = data / "sizes.json"
     folders = {"test": data / "test", **{f"stream/{sc}": data / "stream" / sc for sc in dataset.SCENARIOS}}
     if stamp.is_file() and json.loads(stamp.read_text()) == sizes:
-        return folders
+        return {**folders, "train": data / "train"}
+    stream_n = opts.per_window * dataset.WINDOWS * len(dataset.SCENARIOS)
+    print(f"compare attachments: drawing {opts.limit} test, {stream_n} stream and {opts.train_images} train images "
+          f"into {data} (once)", flush=True)
+    dataset.write_folder(dataset.generate(opts.train_images, seed=0, split="train"), data / "train")
     dataset.write_folder(dataset.generate(opts.limit, seed=0, split="test"), folders["test"])
     for scenario in dataset.SCENARIOS:
         windows = dataset.stream(scenario, per_window=opts.per_window, seed=0)
         dataset.write_folder([item for window in windows for item in window], folders[f"stream/{scenario}"])
     stamp.write_text(json.dumps(sizes))
-    return folders
+    return {**folders, "train": data / "train"}
 
 
 def read_truth(folders: dict[str, Path]) -> dict[str, dict]:
-    """Label rows by image id, with the split ("test" or "stream") they were given to the labs as."""
-    return {row["id"]: {**row, "split": name.split("/")[0]} for name, folder in folders.items()
+    """Label rows of the compared images (test and stream) by id, with the split they were given as."""
+    return {row["id"]: {**row, "split": name.split("/")[0]} for name, folder in folders.items() if name != "train"
             for row in dataset.read_labels(folder)}
 
 
@@ -157,16 +163,32 @@ def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices
 
 # ---- GCP: results.json and predictions/*.jsonl ------------------------------------------------
 
-def _gcp_predictions(base: Path, split: str, truth: dict[str, dict]) -> list[dict]:
-    path = base / "predictions" / f"{split}.jsonl"
+def _gcp_predictions(path: Path, truth: dict[str, dict]) -> list[dict]:
     if not path.is_file():
         raise CompareError(f"No GCP predictions at {path}: the GCP attachments lab has not predicted there.")
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     unknown = [r["id"] for r in rows if r["id"] not in truth]
     if unknown:
         raise CompareError(f"{path} holds image {unknown[0]!r}, which is not in the compared images: remove "
-                           f"{base} and run the comparison again.")
+                           f"{path.parent} and run the comparison again.")
     return rows
+
+
+def monitored(base: Path, truth: dict[str, dict]) -> tuple[dict, list[dict]]:
+    """The monitor stage's per-scenario entries and the stream's predictions. Compare runs the
+    stage once per scenario (a --stream folder is one scenario to the lab) and keeps each run's
+    results.json and predictions/stream.jsonl in BASE/monitor/<scenario>/; a lab run that
+    monitored every scenario at once is read from BASE itself."""
+    runs = sorted(p for p in (base / "monitor").glob("*") if p.is_dir())
+    if not runs:
+        monitor = json.loads((base / "results.json").read_text()).get("stages", {}).get("monitor", {})
+        return monitor, _gcp_predictions(base / "predictions" / "stream.jsonl", truth)
+    monitor, stream = {}, []
+    for run in runs:
+        entries = json.loads((run / "results.json").read_text())["stages"]["monitor"]
+        monitor[run.name] = entries.get(run.name, entries.get("input"))
+        stream += _gcp_predictions(run / "stream.jsonl", truth)
+    return monitor, stream
 
 
 def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> StackRun:
@@ -175,12 +197,12 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
     stages = results.get("stages", {})
     prices = tomllib.loads(GCP_PRICES.read_text())
     tr, sv = prices["training"], prices["serving"]
+    monitor, stream = monitored(base, truth)
     predictions, latency = [], {}
-    for split in ("test", "stream"):
-        for r in _gcp_predictions(base, split, truth):
-            predictions.append(_prediction(truth[r["id"]], r["predicted_type"]))
-            if split == "test":
-                latency[r["id"]] = r.get("latency_s")
+    for r in _gcp_predictions(base / "predictions" / "test.jsonl", truth):
+        predictions.append(_prediction(truth[r["id"]], r["predicted_type"]))
+        latency[r["id"]] = r.get("latency_s")
+    predictions += [_prediction(truth[r["id"]], r["predicted_type"]) for r in stream]
     measured = [v for v in latency.values() if v is not None]
     # Same definition as the Azure side: images answered / wall-clock time from the first request
     # to the last answer; the lab sends its batches one after another, so that is the sum of each
@@ -203,7 +225,7 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
         time_to_first_result_s=train_s + deploy_s + min(measured, default=0.0),
         cost_fixed_usd=billed_h * tr["node_hour_usd"] * tr["retrains_per_month"],
         serving_node_hour_usd=sv["node_hour_usd"], items_per_node_hour=capacity,
-        alerts=monitor_alerts(stages.get("monitor", {})), code=code,
+        alerts=monitor_alerts(monitor), code=code,
         quality_source="own CNN, trained on this machine",
         fields_source=NO_TEXT,
         speed_source=("measured on this machine: the trained CNN behind the local Vertex emulator" if emulated
@@ -255,29 +277,42 @@ def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, d
     """The Azure lab on the test folder and on each scenario's stream folder, each into its own
     store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered."""
     main, base = _lab_main("azure"), opts.base("azure")
-    for name, folder in folders.items():
+    for name, folder in ((n, f) for n, f in folders.items() if n != "train"):
+        few = ["--per-window", str(opts.azure_per_window)] if name != "test" and opts.azure_per_window else []
         args = ["--target", opts.target, "--split", name.split("/")[0], "--input", str(folder),
-                "--out", str(base / name), "--resume", "--no-mlflow"]
+                "--out", str(base / name), "--resume", "--no-mlflow", *few]
         _check(main(args), [LABS["azure"], *args], base / name)
     return azure_images_from(base, truth, emulated=opts.target == "mock", **azure_prices())
 
 
 def run_gcp(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
-    """The GCP lab's stages, each once: a rerun keeps the stages its results.json already holds."""
+    """The GCP lab's stages, each once (a rerun keeps the stages its results.json holds): trained on
+    OUT/data/train, deployed and scored on the test folder, then monitored on each scenario's
+    stream, one run per scenario whose results are kept in BASE/monitor/<scenario>/."""
     main, base = _lab_main("gcp"), opts.base("gcp")
     results = base / "results.json"
     for stage in GCP_STAGES:
         done = json.loads(results.read_text()).get("stages", {}) if results.is_file() else {}
         if stage in done:
-            print(f"{LABS['gcp']}: stage {stage} already done in {base}, kept")
+            print(f"{LABS['gcp']}: stage {stage} already done in {base}, kept", flush=True)
             continue
-        args = ["--target", opts.target, "--stage", stage, "--out", str(base), "--input", str(folders["test"]),
-                "--stream", str(folders["test"].parent / "stream")]
+        args = ["--target", opts.target, "--stage", stage, "--out", str(base), "--train", str(folders["train"]),
+                "--input", str(folders["test"])]
         _check(main(args), [LABS["gcp"], *args], base)
+    for folder in (f for n, f in folders.items() if n.startswith("stream/")):
+        kept = base / "monitor" / folder.name
+        if (kept / "stream.jsonl").is_file():
+            continue
+        args = ["--target", opts.target, "--stage", "monitor", "--out", str(base), "--train", str(folders["train"]),
+                "--stream", str(folder)]
+        _check(main(args), [LABS["gcp"], *args], base)
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copy(base / "results.json", kept / "results.json")
+        shutil.copy(base / "predictions" / "stream.jsonl", kept / "stream.jsonl")  # last: marks it done
     return gcp_images_from(base, truth, emulated=opts.target == "mock")
 
 
-GCP_STAGES = ("train", "deploy", "predict", "monitor")
+GCP_STAGES = ("data", "train", "deploy")
 AZURE_PRICES = Path(__file__).resolve().parents[2] / "labs" / "azure" / "attachments" / "prices.toml"
 
 
@@ -291,9 +326,14 @@ def azure_prices() -> dict:
 
 
 def collect(opts: CompareOptions) -> list[StackRun]:
-    """Both labs on the same images: [azure, gcp], restricted to the images both answered."""
+    """Both labs on the same images: [azure, gcp], restricted to the test images both answered, and
+    to the stream images both answered when both stacks' quality is measured. (Offline the Azure
+    side classifies only the first few images of each window, --azure-per-window, and its quality
+    is not measured: the GCP side's drift figures keep every image of the window.)"""
     from shared.compare.collect import same_items
 
     folders = prepare_data(opts)
     truth = read_truth(folders)
-    return same_items([run_azure(opts, folders, truth), run_gcp(opts, folders, truth)])
+    runs = [run_azure(opts, folders, truth), run_gcp(opts, folders, truth)]
+    both = all(r.quality_source for r in runs)
+    return same_items(runs, ("test", "stream") if both else ("test",))

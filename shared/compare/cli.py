@@ -57,7 +57,12 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         limit: int = typer.Option(ATTACHMENT_DEFAULTS["limit"], "--limit", min=1,
                                   help="Test images both stacks classify."),
         per_window: int = typer.Option(ATTACHMENT_DEFAULTS["per_window"], "--per-window", min=1,
-                                       help="Stream images per window per drift scenario (8 windows x 5)."),
+                                       help="Stream images per window per drift scenario (8 windows x 5), all "
+                                            "monitored by the GCP lab."),
+        azure_per_window: int = typer.Option(ATTACHMENT_DEFAULTS["azure_per_window"], "--azure-per-window", min=1,
+                                             help="Of those, the first N the Azure lab classifies (OCR is slow)."),
+        train_images: int = typer.Option(ATTACHMENT_DEFAULTS["train_images"], "--train-images", min=30,
+                                         help="Images the GCP lab trains on (it splits them 80/10/10)."),
         out: Path = typer.Option(Path("out/compare-attachments"), "--out",
                                  help="Folder for the images, both runs and the report."),
         workspace: Path = typer.Option(None, "--workspace",
@@ -69,7 +74,8 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         from shared.compare import CompareOptions
         from shared.config import load_settings
 
-        opts = CompareOptions(out=out, target=load_settings(target).target, limit=limit, per_window=per_window)
+        opts = CompareOptions(out=out, target=load_settings(target).target, limit=limit, per_window=per_window,
+                              azure_per_window=min(azure_per_window, per_window), train_images=train_images)
         _run("attachments", opts, workspace, reference)
 
     app.add_typer(compare_app, name="compare")

@@ -33,8 +33,10 @@ class CompareError(RuntimeError):
 class CompareOptions:
     out: Path
     target: str = "mock"
-    limit: int = 200  # test tickets
-    per_window: int = 10  # stream tickets per window per scenario
+    limit: int = 200  # test items
+    per_window: int = 10  # stream items per window per scenario
+    azure_per_window: int | None = None  # images: the Azure lab classifies the first N of each window (OCR is slow)
+    train_images: int = 500  # images: what the GCP lab trains on (split 80/10/10 by the lab)
     tune: bool = False  # also run the GCP lab's tuning stage (slower)
     yours: set[str] = field(default_factory=set)  # stacks whose learner's copy runs
     azure_cassette: Path | None = None  # answer the Azure side from this recording (see cassette.py)
@@ -270,11 +272,11 @@ def _billed_hours(seconds: float, prices: dict) -> float:
     return max(seconds / 3600, prices["training"]["min_billed_minutes"] / 60)
 
 
-def same_items(runs: list[StackRun]) -> list[StackRun]:
-    """Keep only the items every stack classified, so the figures compare like with like."""
-    common = set.intersection(*({p.id for p in r.predictions} for r in runs))
+def same_items(runs: list[StackRun], splits: tuple[str, ...] = ("test", "stream")) -> list[StackRun]:
+    """Keep only the items of SPLITS every stack classified, so the figures compare like with like."""
+    common = set.intersection(*({p.id for p in r.predictions if p.split in splits} for r in runs))
     for run in runs:
-        run.predictions = [p for p in run.predictions if p.id in common]
+        run.predictions = [p for p in run.predictions if p.id in common or p.split not in splits]
         if run.test_latency_by_id:
             run.test_latencies_s = [v for k, v in run.test_latency_by_id.items() if k in common and v is not None]
     return runs
