@@ -41,33 +41,47 @@ NO_TEXT = "not applicable: the lab's CNN classifies pixels and cannot read text"
 # ---- the same images for both labs ------------------------------------------------------------
 
 def prepare_data(opts: CompareOptions) -> dict[str, Path]:
-    """OUT/data/test (the first LIMIT test images), OUT/data/stream/<scenario> (PER_WINDOW images
-    per window of each drift scenario) and OUT/data/train (TRAIN_IMAGES, for the GCP lab), in the
-    dataset's own layout; returns {name: folder}, names "test", "stream/<scenario>" and "train".
-    Written once: a rerun with the same sizes keeps them (the dataset is deterministic, so they
-    would be the same)."""
+    """The compared images in the dataset's own layout under OUT/data, written once (a rerun with
+    the same sizes keeps them; the dataset is deterministic, so they would be the same):
+    "test" (the first LIMIT test images), "stream/<scenario>" (PER_WINDOW images per window of each
+    drift scenario), "train" (TRAIN_IMAGES, for the GCP lab) and, when the Azure lab classifies
+    fewer, "azure/stream/<scenario>" (the first AZURE_PER_WINDOW of each window: the same files)."""
     data = opts.out / "data"
-    sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window, "train": opts.train_images}
+    few = opts.azure_per_window if opts.azure_per_window and opts.azure_per_window < opts.per_window else None
+    sizes = {"seed": 0, "limit": opts.limit, "per_window": opts.per_window, "azure": few, "train": opts.train_images}
+    folders = {"test": data / "test", "train": data / "train",
+               **{f"stream/{sc}": data / "stream" / sc for sc in dataset.SCENARIOS},
+               **({f"azure/stream/{sc}": data / "azure" / "stream" / sc for sc in dataset.SCENARIOS} if few else {})}
     stamp = data / "sizes.json"
-    folders = {"test": data / "test", **{f"stream/{sc}": data / "stream" / sc for sc in dataset.SCENARIOS}}
     if stamp.is_file() and json.loads(stamp.read_text()) == sizes:
-        return {**folders, "train": data / "train"}
+        return folders
     stream_n = opts.per_window * dataset.WINDOWS * len(dataset.SCENARIOS)
     print(f"compare attachments: drawing {opts.limit} test, {stream_n} stream and {opts.train_images} train images "
           f"into {data} (once)", flush=True)
-    dataset.write_folder(dataset.generate(opts.train_images, seed=0, split="train"), data / "train")
+    stamp.unlink(missing_ok=True)
+    dataset.write_folder(dataset.generate(opts.train_images, seed=0, split="train"), folders["train"])
     dataset.write_folder(dataset.generate(opts.limit, seed=0, split="test"), folders["test"])
     for scenario in dataset.SCENARIOS:
         windows = dataset.stream(scenario, per_window=opts.per_window, seed=0)
         dataset.write_folder([item for window in windows for item in window], folders[f"stream/{scenario}"])
+        if few:
+            dataset.write_folder([item for window in windows for item in window[:few]],
+                                 folders[f"azure/stream/{scenario}"])
     stamp.write_text(json.dumps(sizes))
-    return {**folders, "train": data / "train"}
+    return folders
 
 
 def read_truth(folders: dict[str, Path]) -> dict[str, dict]:
     """Label rows of the compared images (test and stream) by id, with the split they were given as."""
-    return {row["id"]: {**row, "split": name.split("/")[0]} for name, folder in folders.items() if name != "train"
-            for row in dataset.read_labels(folder)}
+    return {row["id"]: {**row, "split": name.split("/")[0]} for name, folder in folders.items()
+            if name == "test" or name.startswith("stream/") for row in dataset.read_labels(folder)}
+
+
+def azure_folders(folders: dict[str, Path]) -> dict[str, Path]:
+    """What the Azure lab analyses: the test folder, and each scenario's stream (its subset when
+    the Azure lab classifies fewer images a window), by the name of its store under BASE."""
+    stream = {n.removeprefix("azure/"): f for n, f in folders.items() if n.startswith("azure/stream/")}
+    return {"test": folders["test"], **(stream or {n: f for n, f in folders.items() if n.startswith("stream/")})}
 
 
 def _prediction(row: dict, predicted_type: str | None, status: str = "classified",
@@ -274,13 +288,12 @@ def _check(code: int, args: list[str], out: Path) -> None:
 
 
 def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
-    """The Azure lab on the test folder and on each scenario's stream folder, each into its own
-    store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered."""
+    """The Azure lab on the test folder and on each scenario's stream folder (azure_folders), each
+    into its own store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered."""
     main, base = _lab_main("azure"), opts.base("azure")
-    for name, folder in ((n, f) for n, f in folders.items() if n != "train"):
-        few = ["--per-window", str(opts.azure_per_window)] if name != "test" and opts.azure_per_window else []
+    for name, folder in azure_folders(folders).items():
         args = ["--target", opts.target, "--split", name.split("/")[0], "--input", str(folder),
-                "--out", str(base / name), "--resume", "--no-mlflow", *few]
+                "--out", str(base / name), "--resume", "--no-mlflow"]
         _check(main(args), [LABS["azure"], *args], base / name)
     return azure_images_from(base, truth, emulated=opts.target == "mock", **azure_prices())
 

@@ -13,6 +13,7 @@ from shared.compare import PAIRS, CompareError, Pair, check_ready
 from shared.compare.attachments import (
     IMAGES,
     NO_TEXT,
+    azure_folders,
     azure_images_from,
     gcp_images_from,
     monitor_alerts,
@@ -22,7 +23,7 @@ from shared.compare.attachments import (
 from shared.compare.collect import CompareOptions, same_items
 from shared.compare.records import summary_row
 from shared.compare.report import NOT_MEASURED, findings, write_report
-from shared.datasets.attachments import SCENARIOS, TYPES
+from shared.datasets.attachments import SCENARIOS, TYPES, read_labels
 
 PRICES = {"read": 1.5, "caption": 1.5, "tags": 1.0}  # USD per 1,000 transactions
 TEST_N, PER_WINDOW, WINDOWS = 40, 3, 8
@@ -239,13 +240,23 @@ def test_a_pair_whose_lab_is_missing_says_so():
 
 
 def test_both_labs_get_the_same_images(tmp_path):
-    opts = CompareOptions(out=tmp_path, limit=3, per_window=1)
+    opts = CompareOptions(out=tmp_path, limit=3, per_window=2, azure_per_window=1, train_images=30)
     folders = prepare_data(opts)
     truth = read_truth(folders)
     stream = [r for r in truth.values() if r["split"] == "stream"]
     assert sum(r["split"] == "test" for r in truth.values()) == 3
-    assert len(stream) == len(SCENARIOS) * WINDOWS and {r["scenario"] for r in stream} == set(SCENARIOS)
+    assert len(stream) == 2 * len(SCENARIOS) * WINDOWS and {r["scenario"] for r in stream} == set(SCENARIOS)
     assert all(folders[f"stream/{r['scenario']}"].joinpath(r["file"]).is_file() for r in stream)
+    azure = azure_folders(folders)
+    assert set(azure) == {"test", *(f"stream/{sc}" for sc in SCENARIOS)}
+    for scenario in SCENARIOS:  # the Azure lab gets the first image of each window: the same files
+        subset = read_labels(azure[f"stream/{scenario}"])
+        assert [r["window"] for r in subset] == list(range(WINDOWS))
+        for row in subset:
+            same = folders[f"stream/{scenario}"] / row["file"]
+            assert same.read_bytes() == (azure[f"stream/{scenario}"] / row["file"]).read_bytes()
+    train = {r["id"] for r in read_labels(folders["train"])}
+    assert len(train) == 30 and not set(truth) & train, "the GCP lab trains on other images"
     before = (folders["test"] / "labels.jsonl").stat().st_mtime_ns
     assert prepare_data(opts) == folders and (folders["test"] / "labels.jsonl").stat().st_mtime_ns == before
     assert IMAGES.classes == TYPES
