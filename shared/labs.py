@@ -43,6 +43,7 @@ class Lab:
 LABS = [
     Lab("azure/ticket_triage", "Ticket triage with Azure OpenAI", "AI-102"),
     Lab("gcp/ticket_triage", "Ticket triage with a custom TensorFlow model on Vertex AI", "PMLE"),
+    Lab("azure/attachments", "Ticket attachments with Azure AI Vision Image Analysis", "AI-102"),
     Lab("gcp/attachments", "Ticket attachments with your own CNN on Vertex AI", "PMLE"),
 ]
 
