@@ -165,7 +165,7 @@ def mutated_exercise(kit: Path, lab_id: str, mutant: Path) -> int | None:
     return exercises.pop() if len(exercises) == 1 and touched <= owned and touched else None
 
 
-SHARDS = {"gcp/ticket_triage": 2}  # mutant batches per lab, so both cores share the slow ones
+SHARDS = {"gcp/ticket_triage": 2, "gcp/attachments": 2}  # mutant batches per lab, so both cores share the slow ones
 
 
 def shard_params():
