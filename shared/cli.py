@@ -98,14 +98,18 @@ def data_tickets(
     out: Path = typer.Option(..., "--out", help="Folder to write the splits and the stream to."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same bytes."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    difficulty: str = typer.Option("standard", "--difficulty",
+                                   help="standard (every figure of the labs) or hard (see shared/datasets/README.md)."),
 ) -> None:
     """Write the support-ticket dataset: train, validation, test and the drifting stream."""
-    from shared.datasets.tickets import generate, write_dataset
+    from shared.datasets.tickets import DIFFICULTIES, generate, write_dataset
 
     if fmt not in ("jsonl", "csv"):
         fail(f"unknown format {fmt!r}; use jsonl or csv.")
+    if difficulty not in DIFFICULTIES:
+        fail(f"unknown difficulty {difficulty!r}; use {' or '.join(DIFFICULTIES)}.")
     try:
-        paths = write_dataset(generate(seed=seed), out, fmt=fmt)
+        paths = write_dataset(generate(seed=seed, difficulty=difficulty), out, fmt=fmt)
     except OSError as exc:
         fail(f"cannot write to {out}: {exc.strerror or exc}. Choose a folder you can write to.")
     for name, (path, count) in paths.items():
