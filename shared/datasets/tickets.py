@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,6 +49,24 @@ PRIORITY_GIVEN_CATEGORY = {
 STYLES = ("formal", "terse", "angry", "non_native")
 
 
+@dataclass(frozen=True)
+class Difficulty:
+    """How hard the tickets are to classify. Every figure of the labs uses "standard"."""
+
+    label_noise: float  # share of tickets labelled with a random wrong category
+    ambiguous: float  # share of tickets with a second topic (the label is the first)
+    overlap: float = 0.0  # share of tickets told through a symptom their category shares with another
+    generic_subject: float = 0.0  # share of subjects that say nothing about the category
+    tail_products: bool = False  # a long tail of rare products besides the five main ones
+
+
+DIFFICULTIES = {
+    "standard": Difficulty(label_noise=LABEL_NOISE, ambiguous=AMBIGUOUS),
+    "hard": Difficulty(label_noise=0.005, ambiguous=0.2, overlap=0.6, generic_subject=0.5,
+                       tail_products=True),
+}
+
+
 @dataclass
 class TicketDataset:
     seed: int
@@ -56,6 +74,10 @@ class TicketDataset:
     validation: list[dict]
     test: list[dict]
     stream: list[dict]
+    difficulty: str = "standard"
+    # id -> the category before label noise, for the tickets whose label noise changed: what a
+    # perfect reader of the text would answer (benchmarks/tickets_difficulty.py's ceiling)
+    clean_labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     def splits(self) -> dict[str, list[dict]]:
         return {"train": self.train, "validation": self.validation, "test": self.test,
@@ -77,75 +99,96 @@ def ticket_text(ticket: dict) -> str:
     return f"{ticket['subject']}\n\n{ticket['body']}"
 
 
-def generate(seed: int = 0) -> TicketDataset:
+def generate(seed: int = 0, difficulty: str = "standard") -> TicketDataset:
     """All splits and the stream for this seed. Each part has its own generator, so changing
-    one part's size never changes another part."""
-    parts = {}
+    one part's size never changes another part. ``difficulty="hard"``: see the README."""
+    level = _level(difficulty)
+    parts, clean = {}, {}
     for k, (name, size) in enumerate(SPLIT_SIZES.items()):
-        rng = random.Random(f"{seed}-{name}")
+        rng = random.Random(f"{seed}-{name}" if difficulty == "standard" else f"{seed}-{difficulty}-{name}")
         start = datetime(2025, 1, 1) + timedelta(days=120 * k)
-        parts[name] = [_ticket(rng, f"{name[:2]}-{i:05d}", start, CATEGORY_PRIOR) for i in range(size)]
-    return TicketDataset(seed=seed, stream=_stream(seed), **parts)
+        parts[name] = [_ticket(rng, f"{name[:2]}-{i:05d}", start, CATEGORY_PRIOR, level=level, clean=clean)
+                       for i in range(size)]
+    stream = [t for scenario in SCENARIOS
+              for w in stream_windows(seed, scenario, difficulty=difficulty, clean=clean) for t in w]
+    return TicketDataset(seed=seed, stream=stream, difficulty=difficulty, clean_labels=clean, **parts)
 
 
-def _stream(seed: int) -> list[dict]:
-    return [t for scenario in SCENARIOS for w in stream_windows(seed, scenario) for t in w]
+def _level(difficulty: str) -> Difficulty:
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f"Unknown difficulty {difficulty!r}; choose one of {', '.join(DIFFICULTIES)}.")
+    return DIFFICULTIES[difficulty]
 
 
-def stream_windows(seed: int, scenario: str, window_size: int = WINDOW_SIZE,
-                   windows: int = WINDOWS) -> list[list[dict]]:
+def stream_windows(seed: int, scenario: str, window_size: int = WINDOW_SIZE, windows: int = WINDOWS,
+                   difficulty: str = "standard", clean: dict | None = None) -> list[list[dict]]:
     """One scenario's stream with windows of any size (drift from window DRIFT_START): what
     benchmarks/gcp_drift_detection.py varies. The default size is the dataset's own stream."""
     if scenario not in SCENARIOS:
         raise ValueError(f"Unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}.")
     if not 0 < window_size <= 1000:
         raise ValueError(f"window_size must be between 1 and 1000, got {window_size}.")
-    s = SCENARIOS.index(scenario)
-    rng = random.Random(f"{seed}-stream-{scenario}")
+    level, s = _level(difficulty), SCENARIOS.index(scenario)
+    rng = random.Random(f"{seed}-stream-{scenario}" if difficulty == "standard"
+                        else f"{seed}-{difficulty}-stream-{scenario}")
     out = []
     for window in range(windows):
         start = datetime(2026, 1, 5) + timedelta(days=window)
         drift = scenario if window >= DRIFT_START else "none"
         tickets = []
         for i in range(window_size):
-            t = _stream_ticket(rng, f"st-{s}{window}{i:03d}", start, drift)
+            t = _stream_ticket(rng, f"st-{s}{window}{i:03d}", start, drift, level, clean)
             t["scenario"], t["window"] = scenario, window
             tickets.append(t)
         out.append(tickets)
     return out
 
 
-def _stream_ticket(rng: random.Random, tid: str, start: datetime, drift: str) -> dict:
+def _stream_ticket(rng: random.Random, tid: str, start: datetime, drift: str, level: Difficulty,
+                   clean: dict | None) -> dict:
+    common = {"ordered": True, "level": level, "clean": clean}
     if drift == "category_mix":
-        return _ticket(rng, tid, start, INCIDENT_PRIOR, ordered=True)
+        return _ticket(rng, tid, start, INCIDENT_PRIOR, **common)
     if drift == "new_product" and rng.random() < 0.7:
-        return _ticket(rng, tid, start, CATEGORY_PRIOR, product=vocab.NEW_PRODUCT, ordered=True)
+        return _ticket(rng, tid, start, CATEGORY_PRIOR, product=vocab.NEW_PRODUCT, **common)
     if drift == "long_tickets":
-        return _ticket(rng, tid, start, CATEGORY_PRIOR, long=True, ordered=True)
+        return _ticket(rng, tid, start, CATEGORY_PRIOR, long=True, **common)
     if drift == "language" and rng.random() < 0.6:
-        return _ticket(rng, tid, start, CATEGORY_PRIOR, language=rng.choice(["es", "de"]), ordered=True)
-    return _ticket(rng, tid, start, CATEGORY_PRIOR, ordered=True)
+        return _ticket(rng, tid, start, CATEGORY_PRIOR, language=rng.choice(["es", "de"]), **common)
+    return _ticket(rng, tid, start, CATEGORY_PRIOR, **common)
 
 
 def _pick(rng: random.Random, weights: dict[str, float]) -> str:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _ticket(rng, tid, start, prior, product=None, long=False, language="en", ordered=False) -> dict:
+def _ticket(rng, tid, start, prior, product=None, long=False, language="en", ordered=False,
+            level: Difficulty = DIFFICULTIES["standard"], clean: dict | None = None) -> dict:
     category = _pick(rng, prior)
     priority = rng.choices(PRIORITIES, weights=PRIORITY_GIVEN_CATEGORY[category])[0]
-    name, features = product or rng.choice(list(vocab.PRODUCTS.items()))
+    name, features = product or _product(rng, level)
     slots = _slots(rng, name, features)
     if language == "en":
-        subject, body = _english(rng, category, priority, slots, long)
+        subject, body = _english(rng, category, priority, slots, long, level)
     else:
         subject, body = _foreign(rng, language, category, slots)
-    if rng.random() < LABEL_NOISE:  # a mislabelled ticket, as real queues have
+    if rng.random() < level.label_noise:  # a mislabelled ticket, as real queues have
+        if clean is not None:
+            clean[tid] = category
         category = rng.choice([c for c in CATEGORIES if c != category])
     offset = timedelta(seconds=rng.randrange(86_400 if ordered else 100 * 86_400))
     return {"id": tid, "subject": subject, "body": body, "product": name, "category": category,
             "priority": priority, "language": language,
             "created_at": (start + offset).isoformat(timespec="seconds") + "Z"}
+
+
+def _product(rng: random.Random, level: Difficulty) -> tuple[str, list[str]]:
+    if not level.tail_products:
+        return rng.choice(list(vocab.PRODUCTS.items()))
+    # Zipf-like: the five main products take about half the tickets, the 36 others share the rest
+    products = list(vocab.PRODUCTS.items()) + list(vocab.TAIL_PRODUCTS.items())
+    weights = [1 / (rank + 1) ** 1.1 for rank in range(len(products))]
+    return rng.choices(products, weights=weights)[0]
 
 
 def _slots(rng: random.Random, product: str, features: list[str]) -> dict[str, str]:
@@ -158,13 +201,20 @@ def _slots(rng: random.Random, product: str, features: list[str]) -> dict[str, s
     }
 
 
-def _english(rng, category, priority, slots, long) -> tuple[str, str]:
+def _english(rng, category, priority, slots, long, level: Difficulty) -> tuple[str, str]:
     style = rng.choice(STYLES)
-    subject = rng.choice(vocab.SUBJECTS[category]).format(**slots)
-    sentences = rng.sample(vocab.SENTENCES[category], k=min(len(vocab.SENTENCES[category]), rng.randint(1, 3)))
-    if rng.random() < AMBIGUOUS:  # a second topic in the same ticket; the label is the first
+    if level.overlap:
+        sentences, shared = _hard_sentences(rng, category, level)
+        # a ticket told through a shared symptom gets a subject that does not tell either
+        generic = shared or rng.random() < level.generic_subject
+        subject = rng.choice(vocab.GENERIC_SUBJECTS if generic else vocab.SUBJECTS[category]).format(**slots)
+    else:
+        subject = rng.choice(vocab.SUBJECTS[category]).format(**slots)
+        sentences = rng.sample(vocab.SENTENCES[category], k=min(len(vocab.SENTENCES[category]), rng.randint(1, 3)))
+    if rng.random() < level.ambiguous:  # a second topic in the same ticket; the label is the first
         other = rng.choice([c for c in CATEGORIES if c != category])
-        sentences.append("Also, " + _lower_first(rng.choice(vocab.SENTENCES[other])))
+        marker = rng.choice(vocab.SECOND_TOPIC) if level.overlap else "Also, "
+        sentences.append(marker + _lower_first(rng.choice(vocab.SENTENCES[other])))
     text = " ".join(s.format(**slots) for s in sentences)
     if rng.random() < 0.75:
         urgency = rng.choice(vocab.URGENCY[priority])
@@ -178,6 +228,26 @@ def _english(rng, category, priority, slots, long) -> tuple[str, str]:
     elif style == "terse":
         subject = subject.lower()
     return subject, body
+
+
+def _hard_sentences(rng, category: str, level: Difficulty) -> tuple[list[str], bool]:
+    """Often a symptom two categories share plus the sentence that decides between them (see
+    vocab.DECIDERS); otherwise one or two of the category's own sentences. True when shared."""
+    pairs = [pair for pair in vocab.SHARED_SYMPTOMS if category in pair]
+    if pairs and rng.random() < level.overlap:
+        pair = rng.choice(pairs)
+        return [rng.choice(vocab.SHARED_SYMPTOMS[pair]), _decider(rng, pair, category)], True
+    return rng.sample(vocab.SENTENCES[category], k=rng.randint(1, 2)), False
+
+
+def _decider(rng, pair: tuple[str, str], category: str) -> str:
+    """A sentence naming `category` within its pair: a phrase of one side, negated or not."""
+    template, first, second = vocab.DECIDERS[pair]
+    negated = rng.random() < 0.5
+    names_first = (category == pair[0]) != negated  # negation flips the phrase's meaning
+    sentence = template.format(not_=" hardly" if negated else "", filler=rng.choice(vocab.FILLERS),
+                               phrase=first if names_first else second)
+    return sentence[0].upper() + sentence[1:]
 
 
 def _attachments(rng, category, slots, long) -> list[str]:
@@ -315,6 +385,7 @@ def read_jsonl(path: Path | str) -> list[dict]:
     return rows
 
 
-__all__ = ["CATEGORIES", "PRIORITIES", "SCENARIOS", "CATEGORY_DESCRIPTIONS", "PRIORITY_DESCRIPTIONS",
-           "TicketDataset", "generate", "ticket_text", "write_dataset", "read_jsonl",
+__all__ = ["CATEGORIES", "DIFFICULTIES", "PRIORITIES", "SCENARIOS", "CATEGORY_DESCRIPTIONS", "PRIORITY_DESCRIPTIONS",
+           "Difficulty", "TicketDataset", "generate", "stream_windows", "ticket_text", "write_dataset",
+           "read_jsonl",
            "WINDOWS", "WINDOW_SIZE", "DRIFT_START"]

@@ -162,3 +162,68 @@ FOREIGN = {
         "_subject": "Frage zu {product}", "_hello": "Hallo", "_bye": "Viele Grüße",
     },
 }
+
+# The `hard` setting (tickets.generate(seed, difficulty="hard")) ----------------------------------
+
+# Subjects that say nothing about the category: the body has to.
+GENERIC_SUBJECTS = ["Quick question", "Issue with {product}", "Help needed", "Follow-up on my ticket",
+                    "{product}", "Problem since {month}", "Re: your last reply", "Need assistance"]
+
+# Pairs of categories that share their symptoms: the same sentence fits both, and only one
+# sentence elsewhere in the ticket (who is affected, who acted, what is asked) decides.
+SHARED_SYMPTOMS = {
+    ("bug", "outage"): [
+        "The {feature} returns error {code} and requests time out after 30 seconds.",
+        "Pages in {product} fail to load and we keep getting {code}.",
+        "Since {time} the {feature} has stopped responding.",
+        "Everything in the {feature} is very slow and then shows an error.",
+    ],
+    ("account_access", "security"): [
+        "There was a login to our {product} account from a new device.",
+        "The password of the admin account was changed this morning.",
+        "We got a two-factor prompt on our phones and a sign-in notice from {country}.",
+        "An account was locked after many failed sign-in attempts.",
+    ],
+    ("how_to", "feature_request"): [
+        "We want to export the {feature} to PDF every week.",
+        "Bulk editing in the {feature} would save our team hours.",
+        "Our managers need the {feature} in their own time zone.",
+        "We would like to connect the {feature} to our CRM.",
+    ],
+    ("billing", "account_access"): [
+        "Our finance colleague cannot open the billing page of {product}.",
+        "The card on file belongs to an admin who left the company.",
+        "We need to move the subscription to another owner account.",
+    ],
+}
+# The sentence that decides between the two categories of a pair. Its meaning is the XOR of two
+# word choices, a negation ("hardly", which no other sentence uses) and one of two phrases, with
+# filler between them so that no bigram carries it ("it is hardly, as far as we can tell, just
+# me" is everyone's problem, "it is, as far as we can tell, just me" one user's):
+# a reader gets it right, a model that adds up word weights cannot. (template, phrase for the
+# pair's first category, phrase for its second); without negation the phrase names its category.
+DECIDERS = {
+    ("bug", "outage"): ("it is{not_}, {filler}, {phrase}.", "just me", "everyone"),
+    ("account_access", "security"): ("the sign-in was{not_}, {filler}, {phrase}.", "ours",
+                                     "from a stranger"),
+    ("how_to", "feature_request"): ("I{not_} think, {filler}, that {phrase}.",
+                                    "it already exists", "it is missing"),
+    ("billing", "account_access"): ("this is{not_}, {filler}, about {phrase}.", "the money",
+                                    "the login"),
+}
+FILLERS = ["as far as we can tell", "from what we see", "we believe", "to be honest",
+           "judging by the messages", "after checking twice"]
+# How a ticket moves on to a second topic: the label is always the first one.
+SECOND_TOPIC = ["Also, ", "One more thing: ", "Unrelated, but ", "While I have you: "]
+
+# A long tail of smaller products (Zipf-weighted in `hard`): most appear a handful of times.
+_TAIL_FIRST = ["Ledger", "Pixel", "Route", "Signal", "Harbor", "Quill", "Beacon", "Orbit", "Crate",
+               "Fable", "Mosaic", "Tundra"]
+_TAIL_SECOND = ["ly", "Hub", "Forge", "Desk", "Works", "Loop"]
+_TAIL_FEATURES = ["import wizard", "audit trail", "team inbox", "approval flow", "price table",
+                  "label printer", "route planner", "photo upload", "stock sync", "shift roster",
+                  "survey builder", "API console", "usage meter", "kiosk mode", "offline mode"]
+TAIL_PRODUCTS = {
+    f"{a}{b}": [_TAIL_FEATURES[(i * 7 + j) % len(_TAIL_FEATURES)] for j in range(3)]
+    for i, (a, b) in enumerate((a, b) for a in _TAIL_FIRST for b in _TAIL_SECOND[:3])
+}
