@@ -99,3 +99,15 @@ def test_cli_writes_the_hard_setting_and_refuses_an_unknown_one(tmp_path):
     assert first == {k: dataset("hard").test[0][k] for k in tickets.FIELDS}
     bad = runner.invoke(app, ["data", "tickets", "--out", str(tmp_path), "--difficulty", "extreme"])
     assert bad.exit_code == 2 and "standard or hard" in bad.output
+
+
+def test_the_gcp_run_trains_on_the_chosen_setting(tmp_path, capsys):
+    from labs.gcp.ticket_triage import run
+
+    args = run.parse_args(["--difficulty", "hard", "--out", str(tmp_path)])
+    ctx = run.Context(args, settings=None, results=None)
+    assert ctx.splits.test[:3] == dataset("hard").test[:3]
+    assert run.Context(run.parse_args([]), None, None).splits.train[0] == dataset("standard").train[0]
+    with pytest.raises(SystemExit):
+        run.parse_args(["--train", "mine.jsonl", "--difficulty", "hard"])
+    assert "--difficulty sets the kit dataset" in capsys.readouterr().err
