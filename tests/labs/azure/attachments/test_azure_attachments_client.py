@@ -36,13 +36,12 @@ def test_the_sdk_does_not_retry_on_its_own(lab, connection, azure_vision):
 @pytest.mark.exercise(1)
 @pytest.mark.points(1)
 def test_a_stuck_call_times_out(lab, connection, azure_vision):
-    client = lab("client").make_client(connection, read_timeout_s=0.3)
-    assert client.analyze(png(), [F.TAGS]).metadata.width == 64, "a call with the key should succeed."
-    azure_vision.control.script({"delay_s": 3})
+    client = lab("client").make_client(connection, read_timeout_s=1.0)
+    azure_vision.control.script({"delay_s": 4})
     started = time.monotonic()
     with pytest.raises(ServiceResponseError):
         client.analyze(png(), [F.TAGS])
-    assert time.monotonic() - started < 2.5, "pass read_timeout_s to the client (read_timeout=...)."
+    assert time.monotonic() - started < 3.5, "pass read_timeout_s to the client (read_timeout=...)."
 
 
 class FakeCredential:

@@ -61,9 +61,9 @@ def test_limiter_with_a_minute_window(lab):
 def test_a_dropped_connection_is_retried(lab, connection, azure_vision, tmp_path):
     analyze, store = lab("analyze"), lab("store")
     cfg = analyze.AnalyzeConfig(features=[F.TAGS], max_attempts=2)
-    client = lab("client").make_client(connection, read_timeout_s=0.2)
+    client = lab("client").make_client(connection, read_timeout_s=1.0)
     run = analyze.Analyzer(client, store.ResultStore(tmp_path / "r.db"), cfg, sleep=lambda s: None)
-    azure_vision.control.script({"delay_s": 1.0})
+    azure_vision.control.script({"delay_s": 3.0})
     got = run.call_with_retries("a", png())
     assert got.status == "done" and got.attempts == 2, f"a timed-out call is retried: {got}"
 
