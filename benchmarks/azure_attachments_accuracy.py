@@ -1,9 +1,10 @@
 """Type accuracy and field exact match of the Azure attachments lab on the test split, mock mode.
 
-    python benchmarks/azure_attachments_accuracy.py [--limit 300] [--reference]
+    python benchmarks/azure_attachments_accuracy.py [--limit 300] [--out DIR]
 
 Runs the lab (``labs.azure.attachments.run``, the kit's reference solution) on the first
-``--limit`` images of the attachment test split against the local vision emulator, and prints
+``--limit`` images of the attachment test split against the local vision emulator (resuming
+the run saved in ``--out`` if there is one: OCR is slow on a busy machine), and prints
 type accuracy (an "unknown", refused or failed image counts as wrong), the confusion table, and
 exact match per field, each with its n. **Emulated figures**: the emulator reads text with a
 real OCR engine (RapidOCR, PP-OCRv4) but its tags come from classical computer vision, not from
@@ -28,13 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--limit", type=int, default=300, help="first N images of the test split (default 300)")
+    p.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "labkit-bench-azure-attachments")
     args = p.parse_args()
     from labs.azure.attachments import run
     from shared.datasets.attachments import TYPES, generate
 
-    out = Path(tempfile.mkdtemp()) / "acc"
+    out = args.out / f"test-{args.limit}"
     started = time.monotonic()
-    code = run.main(["--limit", str(args.limit), "--out", str(out), "--no-mlflow", "--concurrency", "2"])
+    resume = ["--resume"] if (out / "results.db").exists() else []
+    code = run.main(["--limit", str(args.limit), "--out", str(out), "--no-mlflow", "--concurrency", "2", *resume])
     assert code == 0, f"the run failed ({code})"
     elapsed = time.monotonic() - started
     summary = json.loads((out / "results.json").read_text())
@@ -43,7 +46,7 @@ def main() -> None:
     predicted = dict(db.execute("SELECT image_id, COALESCE(type, status) FROM results"))
     confusion = Counter((labels[i], predicted[i]) for i in labels)
     print(f"\nAzure attachments on the test split, first {args.limit} images, mock mode "
-          f"(EMULATED: RapidOCR text + classical-CV tags, not Azure's models); {elapsed:.0f} s wall")
+          f"(EMULATED: RapidOCR text + classical-CV tags, not Azure's models); {elapsed:.0f} s wall this session")
     acc = summary["type_accuracy"]
     print(f"type accuracy {acc['accuracy']:.3f} (n={acc['n']}); unknown {summary['unknown']}, "
           f"refused {summary['counts']['refused']}, failed {summary['counts']['failed']}")
