@@ -25,8 +25,10 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -51,20 +53,75 @@ def default_labs() -> list[str]:
     return [lab.id for lab in LABS if lab.status() == "ready" and lab_tests_dir(lab.id, KIT).is_dir()]
 
 
+STALL_S = 2 * TEST_TIMEOUT_S + 300  # no mutant finished for this long: the sweep is stuck
+STALLED = "stalled: the sweep stopped on it (killed by the watchdog)"
+
+
+def sweep_pids(plan: Path) -> list[int]:
+    """The pytest process grading ``plan`` (found by its own plan's path, never by a name)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"--mutant-sweep={plan}".encode() in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+def watched_sweep(lab_id: str, plan: list[tuple[Path, int | None]], work: Path):
+    """``sweep``, with the process killed when no mutant has finished for STALL_S seconds.
+
+    A sweep grades many mutants in one process; one mutant can leave it stuck where the per-test
+    limit does not reach (seen once: a recovery mutant whose async run hangs the fixtures'
+    teardown after earlier mutants). Graded alone, such a mutant fails its test at the limit.
+    """
+    done = threading.Event()
+    progress = work / "caught.json"
+
+    def watchdog() -> None:
+        last, since = None, time.monotonic()
+        while not done.wait(10):
+            stamp = progress.stat().st_mtime if progress.exists() else None
+            if stamp != last:
+                last, since = stamp, time.monotonic()
+            elif time.monotonic() - since > STALL_S:
+                for pid in sweep_pids(work / "plan.json"):
+                    os.kill(pid, signal.SIGKILL)
+                return
+
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
+    try:
+        return sweep(lab_id, KIT, plan, work, timeout=TEST_TIMEOUT_S)
+    finally:
+        done.set()
+
+
 def grade_batch(lab_id: str, files: list[Path], mutants: list[Mutant], work: Path) -> dict[str, tuple]:
-    """Sweep one batch, with the unchanged module as a control at its end."""
+    """Sweep one batch, with the unchanged module as a control at its end; after a stuck mutant,
+    the rest of the batch in a fresh process."""
     plan = [(f, m.exercise) for f, m in zip(files, mutants, strict=True)]
     control = work / "control" / f"{mutants[-1].module}__control.py"
     control.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(KIT / "labs" / lab_id / f"{mutants[-1].module}.py", control)
     plan.append((control, mutants[-1].exercise))
-    result = sweep(lab_id, KIT, plan, work / "sweep", timeout=TEST_TIMEOUT_S)
-    if control.name not in result.caught_by:
-        print(f"  batch {work.name}: the sweep stopped early; last output:\n{result.log[-2000:]}")
-    elif result.caught_by[control.name] is not None:
-        raise SystemExit(f"{lab_id}: the unchanged module lost points on {result.caught_by[control.name]} "
+    graded: dict[str, tuple] = {}
+    for attempt in range(len(plan)):
+        result = watched_sweep(lab_id, plan, work / f"sweep{attempt}")
+        graded.update({name: (test, result.seconds.get(name)) for name, test in result.caught_by.items()})
+        rest = [(f, n) for f, n in plan if f.name not in result.caught_by]
+        if not rest:
+            break
+        print(f"  {work.name}: the sweep stopped on {rest[0][0].name}; the rest in a new process")
+        graded[rest[0][0].name] = (STALLED, None)
+        plan = rest[1:]
+        if not plan:
+            break
+    if graded.get(control.name, (None,))[0] is not None:
+        raise SystemExit(f"{lab_id}: the unchanged module lost points on {graded[control.name][0]} "
                          f"after the mutants of batch {work.name}: the sweep leaks state; figures void.")
-    return {f.name: (result.caught_by.get(f.name, "not graded"), result.seconds.get(f.name)) for f in files}
+    return {f.name: graded.get(f.name, ("not graded", None)) for f in files}
 
 
 def score_lab(lab_id: str, modules: set[str] | None, kinds: set[str] | None, jobs: int, work: Path) -> dict:
@@ -103,9 +160,10 @@ def report(result: dict) -> float:
     for key in ("exercise", "kind"):
         total, dead = Counter(r[key] for r in graded), Counter(r[key] for r in killed)
         print(f"  per {key}: " + ", ".join(f"{k}: {dead[k]}/{n}" for k, n in sorted(total.items(), key=str)))
-    slow = [r for r in killed if (r["seconds"] or 0) >= TEST_TIMEOUT_S]
+    slow = [r for r in killed if (r["seconds"] or 0) >= TEST_TIMEOUT_S or r["caught_by"] == STALLED]
     if slow:
-        print(f"  killed at the {TEST_TIMEOUT_S:.0f} s time limit (a hang, or a loaded machine): "
+        print(f"  killed after {TEST_TIMEOUT_S:.0f} s or more of grading, or stalled the sweep (a test may have hit "
+              "the time limit: a hang, or a loaded machine; grade such a mutant alone to tell): "
               + ", ".join(r["file"] for r in slow))
     survivors = [r for r in graded if r["caught_by"] is None]
     if survivors:

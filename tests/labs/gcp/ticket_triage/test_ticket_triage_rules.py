@@ -58,6 +58,23 @@ def test_dataset_batches_and_shuffles_as_asked(lab_module, train_tickets):
     assert first == again and first != other, "the shuffle follows the seed passed in: same seed, same order."
 
 
+# Exercise 2: baseline.py ---------------------------------------------------------------------
+
+@pytest.mark.exercise(2)
+@pytest.mark.points(1)
+def test_baseline_features_are_unigrams_and_bigrams(lab_module, train_tickets):
+    baseline, data = lab_module(LAB, "baseline"), lab_module(LAB, "data")
+    features = baseline.make_pipeline()[:-1]  # all but the classifier: the features alone
+    features.fit(data.texts(train_tickets))
+    terms = [step for _, step in features.steps if hasattr(step, "vocabulary_")]
+    assert terms, "the pipeline starts with a TfidfVectorizer (its vocabulary_ is learnt by fit)."
+    vocab = list(terms[0].vocabulary_)
+    unigrams, bigrams = [w for w in vocab if " " not in w], [w for w in vocab if w.count(" ") == 1]
+    assert unigrams and bigrams and len(unigrams) + len(bigrams) == len(vocab), (
+        f"the baseline's features must be unigrams and bigrams (ngram_range=(1, NGRAMS)); it learnt "
+        f"{len(unigrams)} unigrams, {len(bigrams)} bigrams and {len(vocab) - len(unigrams) - len(bigrams)} others.")
+
+
 # Exercise 4: model.py ------------------------------------------------------------------------
 
 @pytest.mark.exercise(4)
