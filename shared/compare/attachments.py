@@ -193,7 +193,9 @@ def monitored(base: Path, truth: dict[str, dict]) -> tuple[dict, list[dict]]:
     stage once per scenario (a --stream folder is one scenario to the lab) and keeps each run's
     results.json and predictions/stream.jsonl in BASE/monitor/<scenario>/; a lab run that
     monitored every scenario at once is read from BASE itself."""
-    runs = sorted(p for p in (base / "monitor").glob("*") if p.is_dir())
+    order = {sc: k for k, sc in enumerate(dataset.SCENARIOS)}  # the dataset's order: "none" first
+    runs = sorted((p for p in (base / "monitor").glob("*") if p.is_dir()),
+                  key=lambda p: (order.get(p.name, len(order)), p.name))
     if not runs:
         monitor = json.loads((base / "results.json").read_text()).get("stages", {}).get("monitor", {})
         return monitor, _gcp_predictions(base / "predictions" / "stream.jsonl", truth)
@@ -253,11 +255,17 @@ def gcp_images_from(base: Path, truth: dict[str, dict], emulated: bool) -> Stack
             f"images per node-hour ({'measured on this machine' if span > 0 else 'assumed'}).",
             f"GCP prices from shared/compare/{GCP_PRICES.name} (us-central1 list prices, rounded)."],
         notes=[f"code: {code}.", f"time to first result = training {train_s:.0f} s + deployment {deploy_s:.0f} s + "
-               "first prediction.",
+               "first prediction.", _trained_on(stages.get("data", {})),
                "latency per image: the lab's batch latency ÷ the images in the batch (its predictions file).",
                f"serving capacity per node {'measured on this machine' if span > 0 else 'assumed'}: about "
                f"{round_volume(capacity)} images/hour."],
         terms=IMAGES)
+
+
+def _trained_on(data: dict) -> str:
+    sizes = ", ".join(f"{data[k]} {k}" for k in ("train", "validation", "test") if isinstance(data.get(k), int))
+    return f"the CNN learned from {sizes} images ({data.get('source', 'source not recorded')})." if sizes else \
+        "training set size not recorded by the lab."
 
 
 def monitor_alerts(monitor: dict) -> dict[str, dict[int, list[str]]]:

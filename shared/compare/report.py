@@ -103,8 +103,7 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     add(f"latency p50 per {t.item} (ms)", lambda r, x: _fmt(x["latency_p50_ms"], "{:.1f}") + _n(x["latency_n"]))
     add(f"latency p95 per {t.item} (ms)", lambda r, x: _fmt(x["latency_p95_ms"], "{:.1f}") + _n(x["latency_n"]))
     add(f"throughput ({t.items}/s, first request sent to last answer)",
-        lambda r, x: _fmt(x["throughput_per_s"], "{:,.0f}") + (f" ({x['throughput_basis']})"
-                                                                if x["throughput_basis"] else ""))
+        lambda r, x: _rate(x["throughput_per_s"]) + (f" ({x['throughput_basis']})" if x["throughput_basis"] else ""))
     add("time to first result (s)", lambda r, x: _fmt(x["time_to_first_result_s"], "{:.1f}"))
     keys = list(dict.fromkeys(k for r in runs for k in r.quota))
     if keys:
@@ -141,6 +140,11 @@ def _alert_cell(run: StackRun, scenario: str) -> str:
     if not windows:
         return "none"
     return "; ".join(f"window {w}: {', '.join(feats)}" for w, feats in windows.items())
+
+
+def _rate(v: float) -> str:
+    """Items per second: whole numbers from 10 up, two significant figures below (0.3, not 0)."""
+    return _fmt(v, "{:,.0f}" if v is not None and v >= 10 else "{:.2g}")
 
 
 def _n(n: int) -> str:
@@ -219,7 +223,7 @@ def _speed_findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
         x = s[r.stack]
         if speed_measured(r):
             out.append(f"{r.title} answered {_a(t.item)} in {x['latency_p50_ms']:.1f} ms at the median "
-                       f"({r.speed_source}); its throughput was {x['throughput_per_s']:,.0f} {t.items}/s"
+                       f"({r.speed_source}); its throughput was {_rate(x['throughput_per_s'])} {t.items}/s"
                        + (f" ({x['throughput_basis']})." if x["throughput_basis"] else "."))
         else:
             out.append(f"{r.title}'s latency is not compared: {r.speed_source}.")
@@ -289,7 +293,7 @@ def _vol(v: float | None) -> str:
 def _drift_findings(run: StackRun) -> list[str]:
     t = run.terms
     out, drops = [], []
-    for scenario in scenarios_of(run)[1:]:
+    for scenario in (sc for sc in scenarios_of(run) if sc != "none"):  # "none": the drift-free stream
         counts = window_counts(run, scenario)
         before = [(k, n) for w, k, n in counts if w < t.drift_start]
         after = [(k, n) for w, k, n in counts if w >= t.drift_start]
@@ -303,7 +307,7 @@ def _drift_findings(run: StackRun) -> list[str]:
         out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {kb / nb:.2f} on {nb} {t.items} "
                    f"before the drift started, {ka / na:.2f} (95% interval {lo:.2f}–{hi:.2f}) on {na} after.")
     if run.alerts:
-        caught = [sc for sc in scenarios_of(run)[1:] if any(run.alerts.get(sc, {}).values())]
+        caught = [sc for sc in scenarios_of(run) if sc != "none" and any(run.alerts.get(sc, {}).values())]
         quiet = not any(run.alerts.get("none", {}).values())
         out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
                    f"on the drift-free stream it {'stayed quiet' if quiet else 'raised false alerts'}.")
@@ -312,14 +316,15 @@ def _drift_findings(run: StackRun) -> list[str]:
 
 def window_note(runs: list[StackRun]) -> str | None:
     """Small windows say so: how wide one window's interval can be at the size used."""
-    sizes = [n for r in runs for sc in scenarios_of(r) for _, _, n in window_counts(r, sc)]
+    sizes = [n for r in runs if r.quality_source for sc in scenarios_of(r) for _, _, n in window_counts(r, sc)]
     if not sizes or min(sizes) >= SMALL_WINDOW:
         return None
     n = min(sizes)
     lo, hi = wilson(n // 2, n)
-    return (f"Stream windows here hold only {n} {runs[0].terms.items} each (the lab's own windows hold more): one "
-            f"window's accuracy is uncertain by up to ±{(hi - lo) / 2:.2f} (95% Wilson interval), so read the trend "
-            "across windows, not a single window. Use --per-window to make them larger.")
+    t = runs[0].terms
+    return (f"Stream windows here hold only {n} {t.item if n == 1 else t.items} each (the lab's own windows hold "
+            f"more): one window's accuracy is uncertain by up to ±{(hi - lo) / 2:.2f} (95% Wilson interval), so "
+            "read the trend across windows, not a single window. Use --per-window to make them larger.")
 
 
 def cost_section(a: StackRun, g: StackRun) -> list[str]:
