@@ -1,7 +1,7 @@
 """Hidden graded tests of the GCP ticket-triage lab: instructor-only, left out of releases.
 
 The same rules as the visible tests, on inputs the learner has not seen. Worth 6 of the lab's
-52 points (about 12%).
+75 points (about 8%).
 """
 
 from __future__ import annotations
