@@ -57,7 +57,7 @@ def accuracy_per_window(runs: list[StackRun], scenarios: list[str], path: Path) 
     axes[0][0].set_ylabel(f"accuracy ({runs[0].terms.label})")
     if any(r.quality_source for r in runs):
         axes[0][0].legend(fontsize=6, loc="lower left")
-    sizes = sorted({n for r in runs for sc in scenarios for _, _, n in window_counts(r, sc)})
+    sizes = sorted({n for r in runs if r.quality_source for sc in scenarios for _, _, n in window_counts(r, sc)})
     fig.suptitle(f"Accuracy per stream window (n={'/'.join(map(str, sizes))} per window, bars: 95% Wilson "
                  "intervals); dashed lines: drift alerts", fontsize=10)
     _not_shown(fig, [f"{r.title}: quality not measured (emulated stand-in), not drawn"

@@ -308,9 +308,11 @@ def _drift_findings(run: StackRun) -> list[str]:
                    f"before the drift started, {ka / na:.2f} (95% interval {lo:.2f}–{hi:.2f}) on {na} after.")
     if run.alerts:
         caught = [sc for sc in scenarios_of(run) if sc != "none" and any(run.alerts.get(sc, {}).values())]
-        quiet = not any(run.alerts.get("none", {}).values())
+        calm = run.alerts.get("none", {})
+        false = sum(bool(feats) for feats in calm.values())
         out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
-                   f"on the drift-free stream it {'stayed quiet' if quiet else 'raised false alerts'}.")
+                   f"on the drift-free stream it {'stayed quiet' if not false else 'raised false alerts'}"
+                   + (f" ({false} of {len(calm)} windows)." if false else "."))
     return out
 
 
