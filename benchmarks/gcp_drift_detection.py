@@ -156,7 +156,8 @@ def print_setting(title: str, figures: dict, size: int) -> None:
     for scenario, f in figures["scenarios"].items():
         late = "" if f["max_delay"] in (None, 0) else f", at most {f['max_delay']} late"
         print(f"  {scenario:<13} alert in the first drifted window: {rate(*f['at_once'])} streams; "
-              f"mean delay {f['mean_delay']:.2f} windows ({f['mean_delay'] * size:.0f} tickets)"
+              f"mean delay {f['mean_delay']:.2f} windows, so the alert comes after "
+              f"{(f['mean_delay'] + 1) * size:.0f} drifted tickets on average"
               f"{late}; missed {f['missed']}")
 
 
@@ -236,7 +237,7 @@ def analyse(rows: list[dict], calibrate: int) -> None:
           f"rounded up to {STEP})")
     for size in sizes:
         chosen = choose_thresholds(calibration, size, "after")
-        print_setting(f"windows of {size}: thresholds {chosen}",
+        print_setting(f"windows of {size}: thresholds { {k: round(v, 2) for k, v in chosen.items()} }",
                       evaluate(held_out, size, "after", chosen, DEFAULT_THRESHOLD), size)
     print("\nThe class-share features' threshold against window size (held-out seeds):")
     for size in sizes:
