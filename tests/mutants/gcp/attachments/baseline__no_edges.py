@@ -64,10 +64,9 @@ class Baseline:
     def predict_probs(self, datas: list[bytes]) -> np.ndarray:
         """Probabilities with columns in TYPES order, like the CNN's."""
         probs = self.pipeline.predict_proba(np.stack([image_features(d) for d in datas]))
-        order = [list(self.pipeline.classes_).index(t) for t in TYPES if t in self.pipeline.classes_]
-        out = np.zeros((len(datas), len(TYPES)))
-        present = [i for i, t in enumerate(TYPES) if t in self.pipeline.classes_]
-        out[:, present] = probs[:, order]
+        out = np.zeros((len(datas), len(TYPES)))  # a type absent from training keeps probability 0
+        for column, name in enumerate(self.pipeline.classes_):  # sklearn sorts classes_ by name
+            out[:, TYPES.index(name)] = probs[:, column]
         return out
 
     def predict(self, datas: list[bytes]) -> list[str]:

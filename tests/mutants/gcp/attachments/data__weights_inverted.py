@@ -56,8 +56,11 @@ class Splits:
 
 def from_attachments(attachments) -> list[Item]:
     """Items from the generator's Attachment objects."""
-    return [Item(a.id, a.data, a.type, {k: v for k, v in (("scenario", a.scenario), ("window", a.window))
-                                          if v is not None}) for a in attachments]
+    items = []
+    for a in attachments:
+        extra = {"scenario": a.scenario, "window": a.window} if a.scenario is not None else {}
+        items.append(Item(a.id, a.data, a.type, extra))
+    return items
 
 
 def load_folder(folder: str | Path, require_labels: bool = False) -> list[Item]:

@@ -107,11 +107,6 @@ def export_model(model, path: str | Path, size: int = IMAGE_SIZE) -> Path:
     # END SOLUTION
 
 
-def predict_probs(model, dataset) -> object:
-    """Probabilities of the Keras model on a tf.data dataset of (pixels, label) batches."""
-    return model.predict(dataset.map(lambda pixels, _: pixels), verbose=0)
-
-
 def load_exported(path: str | Path):
     """The exported model's serving function: call it with image_bytes=tf.string tensor [None]."""
     return tf().saved_model.load(str(path)).signatures["serving_default"]
