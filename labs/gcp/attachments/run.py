@@ -332,6 +332,11 @@ def stage_monitor(ctx: Context) -> dict:
             numbers = sorted({i.extra["window"] for i in items})
             scenarios[path.name] = [[i for i in items if i.extra["window"] == n] for n in numbers]
     report, written = {"thresholds": {**{k: 0.3 for k in monitor.KINDS}, **monitor.THRESHOLDS}}, []
+    smallest = min(len(w) for ws in scenarios.values() for w in ws)
+    if smallest < WINDOW_SIZE:
+        report["note"] = (f"windows of {smallest} images: the thresholds are set for {WINDOW_SIZE}; with fewer, "
+                          "chance alone crosses them, so expect false alerts")
+        say(f"   note: {report['note']}")
     for scenario, windows in scenarios.items():
         preds = [predict(w) for w in windows]
         written += [(i, p) for w, ps in zip(windows, preds, strict=True) for i, p in zip(w, ps, strict=True)]
