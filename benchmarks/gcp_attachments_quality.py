@@ -48,10 +48,16 @@ def main() -> None:
     print(f"images: {len(splits.train)} train, {len(splits.validation)} validation, {len(truth)} test; "
           f"ceiling from {LABEL_NOISE:.0%} label noise: about {1 - LABEL_NOISE:.2f} accuracy")
     rows = {}
+    print(f"\n{'model':<44} {'macro-F1':>8} {'accuracy':>8} {'n':>5} {'wall s':>7} {'CPU s':>7}")
+
+    def show(name: str, row: dict) -> None:  # each row as soon as it is measured
+        rows[name] = row
+        print(f"{name:<44} {row['macro_f1']:8.3f} {row['accuracy']:8.3f} {row['n']:5d} {row['wall_s']:7.1f} "
+              f"{row['cpu_s']:7.1f}", flush=True)
 
     base, wall, cpu = timed(lambda: train_baseline(splits.train))
-    rows["baseline (features + logistic regression)"] = {
-        **evaluate.evaluate(truth, base.predict([i.data for i in splits.test])), "wall_s": wall, "cpu_s": cpu}
+    show("baseline (features + logistic regression)",
+         {**evaluate.evaluate(truth, base.predict([i.data for i in splits.test])), "wall_s": wall, "cpu_s": cpu})
 
     def served_scores(keras_model) -> dict:
         with tempfile.TemporaryDirectory() as tmp:
@@ -60,19 +66,15 @@ def main() -> None:
         return evaluate.evaluate(truth, [r["predicted_type"] for r in results])
 
     result, wall, cpu = timed(lambda: trainer.train(splits))
-    rows["CNN, default parameters"] = {**served_scores(result.model), "wall_s": wall, "cpu_s": cpu,
-                                       "epochs": len(result.history[trainer.METRIC]), "best_epoch": result.best_epoch,
-                                       "val_macro_f1": result.best, "params": result.params}
+    show("CNN, default parameters", {**served_scores(result.model), "wall_s": wall, "cpu_s": cpu,
+                                     "epochs": len(result.history[trainer.METRIC]), "best_epoch": result.best_epoch,
+                                     "val_macro_f1": result.best, "params": result.params})
     trials = args.trials or tune.MAX_TRIALS
     with tempfile.TemporaryDirectory() as tmp:
         search, wall, cpu = timed(lambda: tune.local_search(splits, tmp, max_trials=trials))
-    rows[f"CNN, tuned ({trials} keras-tuner trials)"] = {
+    show(f"CNN, tuned ({trials} keras-tuner trials)", {
         **served_scores(search.best_model), "wall_s": wall, "cpu_s": cpu, "val_macro_f1": search.best_value,
-        "params": search.best_params}
-
-    print(f"\n{'model':<44} {'macro-F1':>8} {'accuracy':>8} {'n':>5} {'wall s':>7} {'CPU s':>7}")
-    for name, r in rows.items():
-        print(f"{name:<44} {r['macro_f1']:8.3f} {r['accuracy']:8.3f} {r['n']:5d} {r['wall_s']:7.1f} {r['cpu_s']:7.1f}")
+        "params": search.best_params})
     for name, r in rows.items():
         if "params" in r:
             print(f"  {name}: validation macro-F1 {r['val_macro_f1']:.3f}, params {r['params']}")
