@@ -83,9 +83,9 @@ def test_model_is_built_with_the_hyperparameters_passed_in(lab_module, train_tic
     data, model = lab_module(LAB, "data"), lab_module(LAB, "model")
     keras = data.tf().keras
     vectorizer = data.make_vectorizer(train_tickets[:60], max_tokens=200)
-    built = model.build_model(vectorizer, learning_rate=0.0123, hidden_units=7, dropout=0.45)
-    dense = [layer.units for layer in built.layers if isinstance(layer, keras.layers.Dense)]
-    assert 7 in dense, f"hidden_units=7 must size the hidden Dense layer; Dense sizes {dense}."
+    built = model.build_model(vectorizer, learning_rate=0.0123, hidden_units=11, dropout=0.45)
+    dense = [layer.units for layer in built.layers if isinstance(layer, keras.layers.Dense)]  # heads: 7 and 3
+    assert 11 in dense, f"hidden_units=11 must size the hidden Dense layer; Dense sizes {dense}."
     rates = [layer.rate for layer in built.layers if isinstance(layer, keras.layers.Dropout)]
     assert rates and all(r == pytest.approx(0.45) for r in rates), (
         f"dropout=0.45 must be the Dropout rate; got {rates}.")
