@@ -126,7 +126,7 @@ def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices
             predictions.append(_prediction(
                 truth[row["image_id"]], row["type"] if done else None,
                 {"done": "classified", "refused": "filtered"}.get(row["status"], "failed"),
-                json.loads(row["fields"] or "{}") if done else {}))
+                json.loads(row["fields"] or "{}") if done else None))  # unanswered: no extraction to score
     features = list(meta.get("features") or [])
     missing = [f for f in features if f not in prices]
     if missing:
@@ -161,7 +161,8 @@ def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices
                       else "measured against the Azure AI Vision resource"),
         quota={"requests": len(calls), "answered": outcomes.count("ok"),
                "rate limited (429)": outcomes.count("429"),
-               "server errors and dropped connections": sum(o not in ("ok", "429") for o in outcomes),
+               "server errors and dropped connections": sum(o not in ("ok", "429", "timeout") for o in outcomes),
+               "timed out": outcomes.count("timeout"),
                "images retried": sum((r["attempts"] or 0) > 1 for r in test_rows),
                "images refused": sum(p.status == "filtered" for p in predictions),
                "images failed": sum(p.status == "failed" for p in predictions)},

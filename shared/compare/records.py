@@ -253,9 +253,10 @@ def speed_measured(run: StackRun) -> bool:
 
 
 def field_scores(preds: list[Prediction]) -> dict[str, dict]:
-    """Exact match of each key field on the items whose label holds it, with n and a 95% Wilson
-    interval, and "all fields" (items with at least one field, every one of them right). Empty when
-    the stack extracts no fields (predicted_fields None) or no label holds any."""
+    """Exact match of each key field on the items answered whose label holds it, with n and a 95%
+    Wilson interval, and "all fields" (items with at least one field, every one of them right).
+    Items not answered (predicted_fields None: failed, refused) are left out: the quota group
+    counts them. Empty when the stack extracts no fields or no label holds any."""
     read = [p for p in preds if p.predicted_fields is not None and p.fields]
     out: dict[str, dict] = {}
     for name in dict.fromkeys(k for p in read for k in p.fields):

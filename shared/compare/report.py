@@ -116,8 +116,8 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
 def field_rows(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     """Key-field extraction: only a stack that reads text has figures; the other says why it has none."""
     names = list(dict.fromkeys(k for r in runs for k in s[r.stack]["fields"]))
-    rows = [[f"Field extraction: exact match of each key field on the test {runs[0].terms.items} that show it "
-             "(95% Wilson intervals); only a stack that reads text extracts fields"]]
+    rows = [[f"Field extraction: exact match of each key field on the test {runs[0].terms.items} answered that show "
+             "it (95% Wilson intervals); only a stack that reads text extracts fields"]]
     rows.append(["source", *(r.fields_source or "not applicable" for r in runs)])
     for name in names:
         sizes = {s[r.stack]["fields"][name]["n"] for r in runs if name in s[r.stack]["fields"]}
@@ -201,7 +201,8 @@ def findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
             q = r.quota
             out.append(f"{r.title} sent {q['requests']} requests: {q.get('rate limited (429)', 0)} were rate "
                        f"limited and {q.get('server errors and dropped connections', 0)} hit server errors or dropped "
-                       f"connections; {q.get(f'{t.items} retried', 0)} {t.items} needed a retry and "
+                       f"connections" + (f"; {q['timed out']} timed out" if q.get("timed out") else "")
+                       + f"; {q.get(f'{t.items} retried', 0)} {t.items} needed a retry and "
                        f"{q.get(f'{t.items} failed', 0)} failed"
                        + (" (quotas and faults of the emulator; the retry code is the lab's own)." if r.emulated
                           else "."))

@@ -27,6 +27,7 @@ from shared.datasets.attachments import SCENARIOS, TYPES, read_labels
 
 PRICES = {"read": 1.5, "caption": 1.5, "tags": 1.0}  # USD per 1,000 transactions
 TEST_N, PER_WINDOW, WINDOWS = 40, 3, 8
+FAILED = f"te-{TYPES.index('error_screenshot')}"  # an error screenshot the Azure lab could not analyse
 
 
 def make_truth() -> dict[str, dict]:
@@ -69,6 +70,12 @@ def write_azure(base, truth, hit_rate=0.5, field_misses=(), seed=0, target="mock
                 fields = {k: ("?" if k in field_misses else v) for k, v in row["fields"].items()}
                 latency = 0.05 + 0.1 * rng.random()
                 attempts = 1
+                if row["id"] == FAILED:  # one image times out on every try: failed
+                    db.execute("INSERT INTO calls (image_id, started_at, latency_s, outcome, status_code, features)"
+                               " VALUES (?, ?, 30.0, 'timeout', NULL, 'read,caption,tags')", (row["id"], t))
+                    db.execute("INSERT INTO results VALUES (?, 'failed', 'timed out', NULL, '{}', 4, NULL, 0)",
+                               (row["id"],))
+                    continue
                 if row["id"] == "te-3":  # one image rate limited once, then answered
                     db.execute("INSERT INTO calls (image_id, started_at, latency_s, outcome, status_code, features)"
                                " VALUES (?, ?, 0.01, '429', 429, 'read,caption,tags')", (row["id"], t))
@@ -139,11 +146,14 @@ def test_figures_come_from_the_labs_records(emulated_images):
             .read_text().splitlines()]
     expected = sum(r["predicted_type"] == truth[r["id"]]["type"] for r in rows) / len(rows)
     assert figures["gcp"]["accuracy"] == pytest.approx(expected)
-    assert figures["azure"]["usage"] == {"transactions": 3 * len(truth)}
+    assert figures["azure"]["usage"] == {"transactions": 3 * (len(truth) - 1)}, "the failed image billed nothing"
     # 3 transactions an image, one per feature: one call's price is the sum of the three features'
-    assert figures["azure"]["cost_per_1000_usd"] == pytest.approx(sum(PRICES.values()))
+    billed = (len(truth) - 1) / len(truth)
+    assert figures["azure"]["cost_per_1000_usd"] == pytest.approx(sum(PRICES.values()) * billed)
+    assert figures["azure"]["quota"]["timed out"] == 1 and figures["azure"]["quota"]["images failed"] == 1
     assert figures["gcp"]["latency_p50_ms"] == pytest.approx(10.0), "batch of 8 in 80 ms: 10 ms an image"
-    assert figures["azure"]["quota"]["rate limited (429)"] == 1 and figures["azure"]["quota"]["images retried"] == 1
+    assert figures["azure"]["quota"]["rate limited (429)"] == 1
+    assert figures["azure"]["quota"]["images retried"] == 2, "te-3 after a 429, and the failed image"
     assert figures["gcp"]["alerts"]["dark_mode"]["2"] == ["brightness"] and "thresholds" not in figures["gcp"]["alerts"]
     assert figures["gcp"]["time_to_first_result_s"] == pytest.approx(40.0 + 3.0 + 0.01), "fit + deploy + first"
 
@@ -168,6 +178,8 @@ def test_fields_are_azure_only_and_labelled(emulated_images):
     page = paths["html"].read_text()
     fields = json.loads(paths["json"].read_text())["stacks"]["azure"]["fields"]
     invoices = sum(r["type"] == "invoice" for r in make_truth().values() if r["split"] == "test")
+    errors = sum(r["type"] == "error_screenshot" for r in make_truth().values() if r["split"] == "test")
+    assert fields["error_code"]["n"] == errors - 1, "FAILED (an error screenshot) has no extraction to score"
     assert fields["invoice_number"] == {"right": invoices, "n": invoices, "exact_match": 1.0,
                                         "ci": list(fields["invoice_number"]["ci"])}
     assert "Field extraction" in page and html.escape(NO_TEXT) in page and "RapidOCR" in page
