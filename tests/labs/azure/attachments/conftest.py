@@ -11,7 +11,6 @@ ten dataset images, computed once per emulator and dataset code and kept on disk
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -42,25 +41,6 @@ def connection(azure_vision):
     from shared.config import load_settings
 
     return vision_connection(load_settings("mock", environ={}))
-
-
-def png(width: int = 64, height: int = 64, colour=(240, 240, 240), fmt: str = "PNG") -> bytes:
-    """A plain image's bytes (cheap: no text for OCR to read)."""
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), colour).save(out, fmt)
-    return out.getvalue()
-
-
-def answer(width: int = 64, height: int = 64, lines=(), tags=None) -> dict:
-    """An Image Analysis 4.0 JSON answer (for scripting the emulator): text lines and tags."""
-    read_lines = [{"text": text, "boundingPolygon": [{"x": 0, "y": 10 * i}, {"x": 50, "y": 10 * i},
-                                                     {"x": 50, "y": 10 * i + 8}, {"x": 0, "y": 10 * i + 8}],
-                   "words": []} for i, text in enumerate(lines)]
-    return {"modelVersion": "2023-10-01", "metadata": {"width": width, "height": height},
-            "readResult": {"blocks": [{"lines": read_lines}] if read_lines else []},
-            "tagsResult": {"values": [{"name": n, "confidence": c} for n, c in (tags or {}).items()]}}
 
 
 def _real_key(ids: list[str]) -> str:

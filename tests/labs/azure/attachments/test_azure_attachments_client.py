@@ -16,8 +16,7 @@ import time
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as F
 from azure.core.exceptions import HttpResponseError, ServiceResponseError
-
-from conftest import png
+from azure_attachments_images import png
 
 
 @pytest.mark.exercise(1)

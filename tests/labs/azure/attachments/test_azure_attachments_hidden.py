@@ -10,9 +10,8 @@ import io
 
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as F
+from azure_attachments_images import png
 from PIL import Image
-
-from conftest import png
 
 pytestmark = pytest.mark.hidden
 

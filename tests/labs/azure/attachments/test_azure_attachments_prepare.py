@@ -12,9 +12,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from azure_attachments_images import png
 from PIL import Image
-
-from conftest import png
 
 
 @pytest.mark.exercise(3)

@@ -17,8 +17,7 @@ import math
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as F
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
-
-from conftest import answer, png
+from azure_attachments_images import answer, png
 
 
 @pytest.mark.exercise(6)

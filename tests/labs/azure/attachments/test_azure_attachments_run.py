@@ -15,8 +15,7 @@ import sqlite3
 
 import mlflow
 import pytest
-
-from conftest import png
+from azure_attachments_images import png
 
 PRICES = {"read": 1.5, "tags": 1.0, "caption": 2.5}
 

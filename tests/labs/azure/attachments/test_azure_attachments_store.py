@@ -12,8 +12,7 @@ import sqlite3
 
 import pytest
 from azure.ai.vision.imageanalysis.models import VisualFeatures as F
-
-from conftest import answer, png
+from azure_attachments_images import answer, png
 
 
 @pytest.mark.exercise(8)
