@@ -25,7 +25,7 @@ def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
 
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(1)
+@pytest.mark.points(1, timeout=120)
 def test_tall_gif_and_bmp_are_padded_left_and_right(lab_module):
     data = lab_module(LAB, "data")
     tf = data.tf()
@@ -37,7 +37,7 @@ def test_tall_gif_and_bmp_are_padded_left_and_right(lab_module):
 
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(1)
+@pytest.mark.points(1, timeout=120)
 def test_class_weights_with_three_types(lab_module):
     data = lab_module(LAB, "data")
     kinds = ["config_screen"] * 2 + ["damaged_device"] * 3 + ["error_screenshot"]
@@ -47,7 +47,7 @@ def test_class_weights_with_three_types(lab_module):
 
 
 @pytest.mark.exercise(7)
-@pytest.mark.points(1)
+@pytest.mark.points(1, timeout=180)
 def test_request_batches_of_real_sized_images(lab_module):
     deploy = lab_module(LAB, "deploy")
     datas = [b"y" * 400_000] * 5  # about 533 kB of base64 each: two fit under 90% of 1.5 MB
@@ -57,7 +57,7 @@ def test_request_batches_of_real_sized_images(lab_module):
 
 
 @pytest.mark.exercise(8)
-@pytest.mark.points(1)
+@pytest.mark.points(1, timeout=120)
 def test_image_statistics_of_a_dark_stripe(lab_module):
     monitor = lab_module(LAB, "monitor")
     pixels = np.full((50, 100), 200, np.uint8)

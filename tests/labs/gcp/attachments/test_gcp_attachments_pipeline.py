@@ -31,7 +31,7 @@ def half_dark(width: int = 128, height: int = 128) -> Image.Image:
 # Exercise 1: input pipeline -----------------------------------------------------------------
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=120)
 def test_decode_and_resize_keeps_the_aspect_ratio_and_the_0_255_scale(lab_module):
     """Catches data__resize_stretches."""
     data = lab_module(LAB, "data")
@@ -48,7 +48,7 @@ def test_decode_and_resize_keeps_the_aspect_ratio_and_the_0_255_scale(lab_module
 
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_decode_any_format_to_three_channels_with_antialiasing(lab_module):
     """Catches data__no_antialias."""
     data = lab_module(LAB, "data")
@@ -67,7 +67,7 @@ def test_decode_any_format_to_three_channels_with_antialiasing(lab_module):
 
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_make_dataset_yields_pixels_and_one_hot_types(lab_module):
     data = lab_module(LAB, "data")
     tf = data.tf()
@@ -85,7 +85,7 @@ def test_make_dataset_yields_pixels_and_one_hot_types(lab_module):
 
 
 @pytest.mark.exercise(1)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_class_weights_balance_the_types(lab_module):
     """Catches data__weights_inverted."""
     data = lab_module(LAB, "data")
@@ -101,7 +101,7 @@ def test_class_weights_balance_the_types(lab_module):
 # Exercise 2: baseline -----------------------------------------------------------------------
 
 @pytest.mark.exercise(2)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_image_features_describe_layout_edges_colour_and_shape(lab_module):
     """Catches baseline__no_edges."""
     baseline = lab_module(LAB, "baseline")
@@ -123,7 +123,7 @@ def test_image_features_describe_layout_edges_colour_and_shape(lab_module):
 
 
 @pytest.mark.exercise(2)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=180)
 def test_baseline_reaches_a_useful_score(lab_module, images):
     """The features carry the types: logistic regression on 240 images beats the majority class
     clearly."""
@@ -141,7 +141,7 @@ def test_baseline_reaches_a_useful_score(lab_module, images):
 # Exercise 3: CNN ----------------------------------------------------------------------------
 
 @pytest.mark.exercise(3)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_augmentation_matches_the_nuisances(lab_module):
     """Catches model__flips_images."""
     model = lab_module(LAB, "model")
@@ -165,7 +165,7 @@ def test_augmentation_matches_the_nuisances(lab_module):
 
 
 @pytest.mark.exercise(3)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_cnn_scales_inside_and_answers_probabilities(lab_module):
     """Catches model__no_rescaling."""
     model = lab_module(LAB, "model")
@@ -181,7 +181,7 @@ def test_cnn_scales_inside_and_answers_probabilities(lab_module):
 
 
 @pytest.mark.exercise(3)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=180)
 def test_the_cnn_learns_the_types(lab_module, trained, images):
     """A few epochs on 240 images: far above the majority class."""
     model, evaluate = lab_module(LAB, "model"), lab_module(LAB, "evaluate")
@@ -199,7 +199,7 @@ def test_the_cnn_learns_the_types(lab_module, trained, images):
 # Exercise 4: export -------------------------------------------------------------------------
 
 @pytest.mark.exercise(4)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=180)
 def test_export_takes_image_bytes_and_matches_the_model(lab_module, images, tmp_path):
     """Same probabilities from bytes as the Keras model from the pipeline's pixels: no skew.
     Catches model__export_scales_again."""
@@ -228,7 +228,7 @@ def test_export_takes_image_bytes_and_matches_the_model(lab_module, images, tmp_
 # Exercise 5: tuning -------------------------------------------------------------------------
 
 @pytest.mark.exercise(5)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=120)
 def test_one_search_space_drives_both_tuners(lab_module):
     """Catches tune__scale_always_linear."""
     tune = lab_module(LAB, "tune")

@@ -24,7 +24,7 @@ def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
 # Exercise 6: tracking -----------------------------------------------------------------------
 
 @pytest.mark.exercise(6)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=120)
 def test_log_training_records_params_every_epoch_and_the_confusion_matrix(lab_module, tmp_path):
     """Catches track__last_epoch_only."""
     import mlflow
@@ -48,7 +48,7 @@ def test_log_training_records_params_every_epoch_and_the_confusion_matrix(lab_mo
 # Exercise 7: deploy -------------------------------------------------------------------------
 
 @pytest.mark.exercise(7)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_encode_instances_and_request_batches(lab_module):
     """Catches deploy__batches_by_count."""
     deploy = lab_module(LAB, "deploy")
@@ -87,7 +87,7 @@ def _endpoint(lab_module, images, cache, tmp_path_factory):
 
 
 @pytest.mark.exercise(7)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=180)
 def test_deploy_and_predict_image_bytes_through_the_emulator(lab_module, images, vertex, endpoint_cache,
                                                             tmp_path_factory):
     classify = lab_module(LAB, "classify")
@@ -106,7 +106,7 @@ def _fault(vertex, status, count):
 
 
 @pytest.mark.exercise(7)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=180)
 @pytest.mark.parametrize("status", [429, 503])
 def test_predict_retries_on_429_and_503(lab_module, images, vertex, endpoint_cache, tmp_path_factory, status):
     """Catches deploy__retry_429_only."""
@@ -120,7 +120,7 @@ def test_predict_retries_on_429_and_503(lab_module, images, vertex, endpoint_cac
 
 
 @pytest.mark.exercise(7)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=180)
 def test_predict_gives_up(lab_module, images, vertex, endpoint_cache, tmp_path_factory):
     """Catches deploy__retries_everything."""
     from google.api_core import exceptions as gexc
@@ -141,7 +141,7 @@ def test_predict_gives_up(lab_module, images, vertex, endpoint_cache, tmp_path_f
 # Exercise 8: monitor ------------------------------------------------------------------------
 
 @pytest.mark.exercise(8)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=120)
 def test_image_statistics_against_hand_computed_values(lab_module):
     """Catches monitor__sharpness_without_log."""
     monitor = lab_module(LAB, "monitor")
@@ -162,7 +162,7 @@ def test_image_statistics_against_hand_computed_values(lab_module):
 
 
 @pytest.mark.exercise(8)
-@pytest.mark.points(2)
+@pytest.mark.points(2, timeout=120)
 def test_window_drift_statistics_and_thresholds(lab_module):
     """Catches monitor__one_threshold_for_all."""
     monitor = lab_module(LAB, "monitor")
@@ -182,7 +182,7 @@ EXPECTED_FEATURE = {"dark_mode": "brightness"}
 
 
 @pytest.mark.exercise(8)
-@pytest.mark.points(3)
+@pytest.mark.points(3, timeout=180)
 def test_drift_scenarios_alert_and_the_stable_stream_stays_quiet(lab_module, images):
     """Input statistics of 50-image windows against the training images. Catches
     monitor__one_threshold_for_all."""
