@@ -8,8 +8,8 @@ feature            kind         catches
 =================  ===========  ===========================================================
 brightness         numerical    screens switching to dark mode (dark_mode)
 contrast           numerical    washed-out photos, glare, dark themes
-sharpness          numerical    photos of a monitor instead of screenshots (phone_photos): blur
-aspect_ratio       numerical    a new document layout (new_invoice_layout: landscape invoices)
+sharpness          numerical    blur: photos of a monitor instead of screenshots
+aspect_ratio       numerical    a new shape of document or screen
 predicted_type     categorical  a shift in what customers send, or the model changing its mind
 confidence         numerical    the model hesitating: often the first sign of trouble
 =================  ===========  ===========================================================
@@ -20,8 +20,11 @@ feature has its own threshold (Vertex's default 0.3 unless THRESHOLDS says other
 statistics' baseline is the training split; the prediction features' baseline is the model's
 predictions on the validation split (on its own training images a model is over-confident).
 
-What this cannot see: a change in the *text* (the new_language scenario writes German and
-Spanish on the same layouts). The pixel statistics barely move and the CNN never read the words.
+What this cannot see (measured in benchmarks/gcp_attachments_drift.py, 50-image windows): a
+change in the *text* (new_language: the pixel statistics barely move, and the CNN never read the
+words), phone photos of screens (15% of the training screens were photos already), and the new
+invoice layout, which costs the CNN about 8 points of accuracy yet moves no statistic past its
+threshold: a drift that hits one class shows in labelled samples, not in distributions.
 """
 
 from __future__ import annotations
