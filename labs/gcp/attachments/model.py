@@ -9,7 +9,7 @@ model of its own (the Azure lab calls one).
 The network: pixels (0-255) -> augmentation (training only) -> scale to [0, 1] -> four blocks of
 3x3 convolution + max pooling (filters f, 2f, 3f, 4f) -> flatten (a 4 x 4 map: where things are
 matters) -> dropout ->
-softmax over the five types. It trains on 2 CPU cores in well under a minute.
+softmax over the five types. It trains in about two CPU-minutes (2,000 images, 15 epochs).
 
 The export is a SavedModel whose serving signature takes the image files' bytes: Vertex's
 TensorFlow serving container (and the emulator) decode the JSON ``{"b64": ...}`` instances into
