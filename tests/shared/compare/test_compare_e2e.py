@@ -13,7 +13,11 @@ from shared.compare.report import findings
 
 
 @pytest.fixture(scope="module")
-def compared(tmp_path_factory):
+def compared(tmp_path_factory, azure_openai_server, vertex_server):
+    # The emulators are process-wide: start from a clean state, whatever an earlier test queued
+    # (a test that injects more faults than it uses would otherwise fail this one).
+    azure_openai_server.control.reset()
+    vertex_server.reset()
     out = tmp_path_factory.mktemp("compare")
     paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2))
     return out, paths
