@@ -103,9 +103,9 @@ def _run(args, settings) -> int:
     from shared.azure import vision_connection
     from shared.labrun import code_origin, default_out
 
+    conn = vision_connection(settings)  # settings first: a missing endpoint is said before anything runs
     chosen = features.choose_features([u.strip() for u in args.uses.split(",") if u.strip()])
     names = features.feature_names(chosen)
-    conn = vision_connection(settings)
     sources, labelled, what = load_sources(args)
     out = args.out or default_out(__file__, DEFAULT_OUT.name) / (
         f"input-{args.input.name}" if args.input else args.split)
