@@ -85,6 +85,26 @@ def test_make_dataset_yields_pixels_and_one_hot_types(lab_module):
 
 
 @pytest.mark.exercise(1)
+@pytest.mark.points(1, timeout=120)
+def test_training_batches_are_shuffled_by_the_seed(lab_module):
+    """shuffle=True reorders the images, the same way for the same seed (a run can be repeated)."""
+    data = lab_module(LAB, "data")
+    kinds = [TYPES[k % len(TYPES)] for k in range(12)]
+    items = [data.Item(f"i{k}", encoded(Image.new("RGB", (40, 30), (20 * k, 0, 0))), t)
+             for k, t in enumerate(kinds)]
+
+    def order(**kw):  # (types, red level of each image) of the first batch
+        pixels, labels = next(iter(data.make_dataset(items, batch_size=12, size=8, **kw)))
+        return [TYPES[i] for i in labels.numpy().argmax(axis=1)], [round(float(x)) for x in pixels.numpy()[:, 4, 4, 0]]
+
+    plain, _ = order()
+    assert plain == kinds, "without shuffle the images keep their order"
+    shuffled, reds = order(shuffle=True, seed=7)
+    assert sorted(reds) != reds, "shuffle=True must reorder the training images (shuffle before batching)"
+    assert order(shuffle=True, seed=7)[1] == reds, "the same seed must give the same order"
+
+
+@pytest.mark.exercise(1)
 @pytest.mark.points(2, timeout=120)
 def test_class_weights_balance_the_types(lab_module):
     """Catches data__weights_inverted."""
@@ -252,3 +272,16 @@ def test_one_search_space_drives_both_tuners(lab_module):
 
     assert set(default) == set(tune.search_space(kt.HyperParameters())), (
         "with no argument, vertex_parameter_spec must translate the lab's own search_space")
+
+
+@pytest.mark.exercise(5)
+@pytest.mark.points(1, timeout=120)
+def test_a_parameter_vertex_cannot_search_is_an_error(lab_module):
+    """A Fixed value has no Vertex parameter spec: say so, naming it, rather than drop it silently."""
+    tune = lab_module(LAB, "tune")
+
+    def space(hp):
+        return {"lr": hp.Float("lr", 1e-4, 1e-1), "epochs": hp.Fixed("epochs", 5)}
+
+    with pytest.raises(ValueError, match="epochs"):
+        tune.vertex_parameter_spec(space)
