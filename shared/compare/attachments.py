@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import tomllib
 from pathlib import Path
 
-from shared.compare.collect import GCP_PRICES, CompareError, CompareOptions
+from shared.compare.collect import GCP_PRICES, CompareError, CompareOptions, read_store
 from shared.compare.records import Prediction, StackRun, Terms, round_volume
 from shared.datasets import attachments as dataset
 
@@ -94,17 +93,6 @@ def _prediction(row: dict, predicted_type: str | None, status: str = "classified
 
 # ---- Azure: results.db ------------------------------------------------------------------------
 
-def _read_store(path: Path) -> tuple[list[dict], list[dict], dict]:
-    if not path.is_file():
-        raise CompareError(f"No Azure results at {path}: the Azure attachments lab has not run there.")
-    with sqlite3.connect(path) as db:
-        db.row_factory = sqlite3.Row
-        results = [dict(r) for r in db.execute("SELECT * FROM results ORDER BY image_id")]
-        calls = [dict(r) for r in db.execute("SELECT * FROM calls ORDER BY id")]
-        meta = db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
-    return results, calls, json.loads(meta[0]) if meta else {}
-
-
 def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices: dict[str, float],
                       price_source: str) -> StackRun:
     """Per-image type, fields, latency and billed transactions from the Azure lab's stores:
@@ -113,7 +101,7 @@ def azure_images_from(base: Path, truth: dict[str, dict], emulated: bool, prices
     predictions, calls, test_rows, test_calls, meta, transactions = [], [], [], [], {}, 0
     stream = sorted(p for p in (base / "stream").glob("*") if p.is_dir())
     for folder in [base / "test", *stream]:
-        results, split_calls, meta = _read_store(folder / "results.db")
+        results, split_calls, meta = read_store(folder / "results.db", "image_id", "Azure attachments lab")
         calls += split_calls
         transactions += sum(r["transactions"] or 0 for r in results)
         if folder.name == "test":

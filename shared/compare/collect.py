@@ -100,13 +100,14 @@ def _run_azure(opts: CompareOptions, target: str) -> StackRun:
     return azure_run_from(base, emulated=target == "mock")
 
 
-def _read_store(path: Path) -> tuple[list[dict], list[dict], dict]:
-    """Rows of the Azure lab's results.db: results, calls and the run's identity."""
+def read_store(path: Path, item_id: str = "ticket_id", lab: str = "Azure lab") -> tuple[list[dict], list[dict], dict]:
+    """Rows of an Azure lab's results.db (both keep results, calls and meta): results ordered by
+    ``item_id``, calls, and the run's identity."""
     if not path.is_file():
-        raise CompareError(f"No Azure results at {path}: the Azure lab has not run there.")
+        raise CompareError(f"No Azure results at {path}: the {lab} has not run there.")
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
-        results = [dict(r) for r in db.execute("SELECT * FROM results ORDER BY ticket_id")]
+        results = [dict(r) for r in db.execute(f"SELECT * FROM results ORDER BY {item_id}")]
         calls = [dict(r) for r in db.execute("SELECT * FROM calls ORDER BY id")]
         meta = db.execute("SELECT value FROM meta WHERE key = 'run'").fetchone()
     return results, calls, json.loads(meta[0]) if meta else {}
@@ -120,7 +121,7 @@ def azure_run_from(base: Path, emulated: bool) -> StackRun:
     predictions, calls, test_calls, test_waits, retried = [], [], [], [], []
     model, code = "gpt-4o-mini", "unknown"
     for split in ("test", "stream"):
-        results, split_calls, meta = _read_store(base / split / "results.db")
+        results, split_calls, meta = read_store(base / split / "results.db")
         model, code = meta.get("model", model), meta.get("code", code)
         calls += split_calls
         retried += [row["attempts"] > 1 for row in results]
