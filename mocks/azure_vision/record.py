@@ -6,7 +6,9 @@ lines, one exchange per line, written as each completes, ``{"method", "path", "a
 this service carries in the URL). ``"request"`` is the JSON body with any query string cut
 from its image URL (SAS tokens are secrets), or ``"sha256:<hex>"`` of uploaded image bytes.
 Keys never reach the file: requests are saved without headers, response headers only from an
-allow-list, and the key is replaced by ``***`` wherever it appears.
+allow-list, and the key is replaced by ``***`` wherever it appears. Each exchange also says where
+and when it was recorded: ``"upstream"`` (the endpoint's host, no path or query) and
+``"recorded_at"`` (UTC, ISO 8601), so a replay can be labelled by what answered it.
 
 Replay matches method, path, query (without api-version order mattering) and request; identical
 requests get the recorded answers in order (the last one repeats); an unknown request gets 404.
@@ -14,6 +16,7 @@ requests get the recorded answers in order (the last one repeats); an unknown re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -76,7 +79,9 @@ class Recorder:
                 headers={"Ocp-Apim-Subscription-Key": self._key, "content-type": content_type})
         headers = {k: v for k, v in upstream.headers.items() if k.lower() in KEPT_HEADERS}
         text = self._scrub(upstream.text)
-        exchange = {"method": request.method, "path": request.url.path,
+        exchange = {"upstream": urlsplit(self.upstream).netloc,
+                    "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                    "method": request.method, "path": request.url.path,
                     "api_version": query.get("api-version"), "query": query,
                     "request": request_text(content_type, body), "status": upstream.status_code,
                     "headers": headers, "body": text}

@@ -24,6 +24,7 @@ def test_record_strips_keys_and_replay_answers_offline(azure_vision, tmp_path):
     exchange = json.loads(text)
     assert set(exchange) >= {"method", "path", "api_version", "request", "status", "headers", "body"}
     assert exchange["request"].startswith("sha256:") and exchange["query"]["features"] == "objects,tags"
+    assert exchange["upstream"] == upstream.url.split("://")[1] and exchange["recorded_at"].endswith("+00:00")
     assert len(upstream.control.requests()) == 1
     with AzureVisionServer(passthrough=Player(cassette)) as replay:
         client = replay.client(retry_total=0)
