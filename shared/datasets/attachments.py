@@ -261,9 +261,11 @@ def write_dataset(out_dir: Path | str, seed: int = 0, sizes: dict[str, int] | No
                   scenarios: Iterable[str] = SCENARIOS, windows: int = WINDOWS, per_window: int = WINDOW_SIZE,
                   drift_start: int = DRIFT_START, workers: int = 1) -> dict[str, tuple[Path, int]]:
     """OUT_DIR/train, validation, test and stream/<scenario>, each a folder of images with its
-    labels.jsonl. Returns {name: (folder, count)}."""
+    labels.jsonl. Returns {name: (folder, count)}. ``sizes={}`` draws no split, ``scenarios=()``
+    no stream (a run that needs only one of them draws only that one)."""
     out_dir = Path(out_dir)
-    parts = {split: _split_jobs(n, seed, split) for split, n in (sizes or SPLIT_SIZES).items()}
+    parts = {split: _split_jobs(n, seed, split)
+             for split, n in (SPLIT_SIZES if sizes is None else sizes).items()}
     for scenario in scenarios:
         parts[f"stream/{scenario}"] = _stream_jobs(scenario, windows, per_window, drift_start, seed)
     written = {}
