@@ -286,13 +286,50 @@ def _check(code: int, args: list[str], out: Path) -> None:
 
 def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:
     """The Azure lab on the test folder and on each scenario's stream folder (azure_folders), each
-    into its own store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered."""
+    into its own store (BASE/test, BASE/stream/<scenario>); --resume keeps images already answered.
+    With a cassette, the lab runs against a local proxy that replays (or records) Azure's answers."""
+    if opts.azure_cassette is None:
+        _run_azure_lab(opts, folders, opts.target)
+        return azure_images_from(opts.base("azure"), truth, emulated=opts.target == "mock", **azure_prices())
+    from shared.compare.cassette import CassetteProblem, read_vision_info, vision_through_cassette
+
+    try:
+        with vision_through_cassette(opts.azure_cassette, record=opts.azure_record):
+            _run_azure_lab(opts, folders, "cloud")
+        info = read_vision_info(opts.azure_cassette)
+    except CassetteProblem as exc:
+        raise CompareError(str(exc)) from None
+    except CompareError as exc:
+        if opts.azure_record:
+            raise
+        raise CompareError(f"{exc} With a cassette, every request must have been recorded: replay with the "
+                           "--limit, --per-window and --azure-per-window it was recorded with.") from None
+    return recorded(azure_images_from(opts.base("azure"), truth, emulated=info.from_emulator, **azure_prices()),
+                    info, replayed=not opts.azure_record)
+
+
+def _run_azure_lab(opts: CompareOptions, folders: dict[str, Path], target: str) -> None:
     main, base = _lab_main("azure"), opts.base("azure")
     for name, folder in azure_folders(folders).items():
-        args = ["--target", opts.target, "--split", name.split("/")[0], "--input", str(folder),
+        args = ["--target", target, "--split", name.split("/")[0], "--input", str(folder),
                 "--out", str(base / name), "--resume", "--no-mlflow"]
         _check(main(args), [LABS["azure"], *args], base / name)
-    return azure_images_from(base, truth, emulated=opts.target == "mock", **azure_prices())
+
+
+def recorded(run: StackRun, info, replayed: bool) -> StackRun:
+    """The Azure side as a cassette answered it: labelled by what it was recorded from (only an Azure
+    AI Vision endpoint makes its quality a measured result), and a replay's speed not measured."""
+    run.quality_source = None if info.from_emulator else info.label
+    run.fields_source = (f"the lab's field extraction on Azure AI Vision Read, {info.label}" if not info.from_emulator
+                         else f"{run.fields_source} ({info.label})")
+    run.stand_in = f"The Azure answers were {info.label} ({info.exchanges} exchanges in {info.path.name})."
+    if replayed:  # a replay answers at local speed: it is not the service's latency
+        run.speed_source = "replayed from the cassette: latency and throughput not measured"
+        run.test_latencies_s, run.test_latency_by_id = [], {}
+        run.throughput_per_s, run.throughput_basis = float("nan"), ""
+    else:
+        run.speed_source = f"measured against {info.upstream} through the recording proxy"
+    return run
 
 
 def run_gcp(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, dict]) -> StackRun:

@@ -7,6 +7,12 @@ anyone then runs ``labkit compare tickets --azure-cassette FILE`` offline, and t
 requests are answered by what the deployment answered. The label comes from the cassette itself:
 the deployment from the recorded paths, the date from the answers' ``created`` times, and whether
 the answers came from labkit's own emulator (its ``system_fingerprint`` is ``fp_labkit``).
+
+The image pair's Azure side has the same, from the Vision emulator's cassettes
+(``mocks/azure_vision/record.py``): ``labkit compare attachments --azure-record --azure-cassette FILE``
+records against a real Azure AI Vision resource, ``--azure-cassette FILE`` replays. Its label comes
+from each exchange's ``upstream`` (the endpoint's host) and ``recorded_at``; only an Azure host
+makes the Vision answers a measured result (a recording of labkit's emulator says so).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 EMULATOR_FINGERPRINT = "fp_labkit"
+AZURE_VISION_HOSTS = (".cognitiveservices.azure.com", ".api.cognitive.microsoft.com")
 
 
 class CassetteProblem(ValueError):
@@ -119,3 +126,79 @@ def azure_through_cassette(cassette: Path, record: bool) -> Iterator[dict]:
             env["AZURE_OPENAI_MODEL"] = model
         with _environ(env):
             yield {"deployment": deployment, "recorded": record}
+
+
+# ---- the image pair: Azure AI Vision cassettes ------------------------------------------------
+
+@dataclass(frozen=True)
+class VisionCassetteInfo:
+    path: Path
+    upstream: str  # the endpoint's host the answers came from ("" when the cassette does not say)
+    recorded_on: str  # UTC date of the first exchange, or "date not recorded"
+    model_version: str  # as the service names it in its answers, e.g. 2023-10-01
+    exchanges: int
+
+    @property
+    def from_emulator(self) -> bool:
+        """Not answered by an Azure AI Vision resource: its figures are not Azure's."""
+        return not self.upstream.lower().split(":")[0].endswith(AZURE_VISION_HOSTS)
+
+    @property
+    def label(self) -> str:
+        host = self.upstream.split(":")[0]
+        if not self.upstream:
+            where = "an endpoint the cassette does not name (not counted as Azure)"
+        elif host in ("127.0.0.1", "localhost", "::1"):
+            where = f"labkit's Vision emulator at {self.upstream} (stand-in models)"
+        elif self.from_emulator:
+            where = f"{self.upstream}, not an Azure AI Vision endpoint"
+        else:
+            where = f"Azure AI Vision {host.split('.')[0]} (model {self.model_version})"
+        return f"recorded from {where}, {self.recorded_on}"
+
+
+def read_vision_info(path: Path) -> VisionCassetteInfo:
+    """What a Vision cassette says about where and when it was recorded."""
+    try:
+        exchanges = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    except (OSError, ValueError) as exc:
+        raise CassetteProblem(f"Cannot read the cassette {path}: {exc}.") from None
+    answered = [e for e in exchanges if e.get("status") == 200 and ":analyze" in e.get("path", "")]
+    if not answered:
+        raise CassetteProblem(f"The cassette {path} holds no answered image analysis: record it again "
+                              "(labkit compare attachments --azure-record --azure-cassette FILE).")
+    hosts = {e.get("upstream", "") for e in exchanges}
+    if len(hosts) > 1:
+        raise CassetteProblem(f"The cassette {path} mixes answers from {', '.join(sorted(hosts))}: record one "
+                              "endpoint per cassette.")
+    times = sorted(e["recorded_at"] for e in exchanges if e.get("recorded_at"))
+    return VisionCassetteInfo(
+        path=Path(path), upstream=hosts.pop(), exchanges=len(exchanges),
+        recorded_on=times[0][:10] if times else "date not recorded",
+        model_version=json.loads(answered[0]["body"]).get("modelVersion", "unknown"))
+
+
+@contextmanager
+def vision_through_cassette(cassette: Path, record: bool) -> Iterator[None]:
+    """Run the Azure attachments lab (target cloud) through a local Vision proxy that replays the
+    cassette, or, with ``record``, forwards to the real resource in VISION_ENDPOINT / VISION_KEY and
+    writes the cassette."""
+    from mocks.azure_vision.record import Player, Recorder
+    from mocks.azure_vision.server import AzureVisionServer
+    from shared.config import load_settings
+
+    if record:
+        settings = load_settings("cloud")
+        endpoint, key = settings.get("VISION_ENDPOINT"), settings.get("VISION_KEY")
+        if not endpoint or not key:
+            raise CassetteProblem("--azure-record needs VISION_ENDPOINT and VISION_KEY of the real Azure AI Vision "
+                                  "resource (a key: the recording proxy cannot use Entra ID).")
+        if Path(cassette).exists() and Path(cassette).stat().st_size:
+            raise CassetteProblem(f"{cassette} already holds a recording: choose a new file to record into.")
+        passthrough = Recorder(str(endpoint), key.reveal() if hasattr(key, "reveal") else str(key), cassette)
+    else:
+        read_vision_info(cassette)  # a cassette that cannot be labelled is refused before anything runs
+        passthrough = Player(cassette)
+    with AzureVisionServer(passthrough=passthrough) as proxy:
+        with _environ({"VISION_ENDPOINT": proxy.url, "VISION_KEY": proxy.api_key}):
+            yield

@@ -39,13 +39,7 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         from shared.compare import CompareOptions
         from shared.config import load_settings
 
-        if azure_record and azure_cassette is None:
-            typer.secho("error: --azure-record needs --azure-cassette FILE to record into.", err=True, fg="red")
-            raise typer.Exit(2)
-        if azure_cassette is not None and not azure_record and not azure_cassette.is_file():
-            typer.secho(f"error: no cassette at {azure_cassette}; record one with --azure-record "
-                        "(see shared/compare/README.md).", err=True, fg="red")
-            raise typer.Exit(2)
+        _check_cassette(azure_cassette, azure_record)
         settings = load_settings(target)
         opts = CompareOptions(out=out, target=settings.target, limit=limit, per_window=per_window, tune=tune,
                               azure_cassette=azure_cassette, azure_record=azure_record)
@@ -69,16 +63,37 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
                                        help="Run your copies in this workspace (default: ./workspace when it "
                                             "holds the labs; see 'labkit start')."),
         reference: bool = typer.Option(False, "--reference", help="Run the kit's reference solutions."),
+        azure_cassette: Path = typer.Option(
+            None, "--azure-cassette",
+            help="Answer the Azure side from this cassette, recorded from a real Azure AI Vision resource: its "
+                 "type and field figures become measured results, offline and without credentials "
+                 "(shared/compare/README.md)."),
+        azure_record: bool = typer.Option(
+            False, "--azure-record",
+            help="Record --azure-cassette first: the Azure lab runs against your real resource (VISION_ENDPOINT, "
+                 "VISION_KEY) through a recording proxy."),
     ) -> None:
         """Both attachment labs on the same images (written once under OUT/data): table, charts, HTML page."""
         from shared.compare import CompareOptions
         from shared.config import load_settings
 
+        _check_cassette(azure_cassette, azure_record)
         opts = CompareOptions(out=out, target=load_settings(target).target, limit=limit, per_window=per_window,
-                              azure_per_window=min(azure_per_window, per_window), train_images=train_images)
+                              azure_per_window=min(azure_per_window, per_window), train_images=train_images,
+                              azure_cassette=azure_cassette, azure_record=azure_record)
         _run("attachments", opts, workspace, reference)
 
     app.add_typer(compare_app, name="compare")
+
+
+def _check_cassette(cassette: Path | None, record: bool) -> None:
+    if record and cassette is None:
+        typer.secho("error: --azure-record needs --azure-cassette FILE to record into.", err=True, fg="red")
+        raise typer.Exit(2)
+    if cassette is not None and not record and not cassette.is_file():
+        typer.secho(f"error: no cassette at {cassette}; record one with --azure-record "
+                    "(see shared/compare/README.md).", err=True, fg="red")
+        raise typer.Exit(2)
 
 
 def _run(pair: str, opts, workspace: Path | None, reference: bool) -> None:

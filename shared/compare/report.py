@@ -193,7 +193,8 @@ def findings(runs: list[StackRun], s: dict[str, dict]) -> list[str]:
     out += _speed_findings(runs, s)
     first, later = sorted(runs, key=lambda r: r.time_to_first_result_s)
     trains = f": {later.title} trains its model before it can answer" if later.cost_fixed_usd > 0 else ""
-    caveat = "" if speed_measured(first) else f" ({first.title}'s time is the emulator's answer time)"
+    answered_by = "replay" if first.speed_source.startswith("replayed") else "emulator"
+    caveat = "" if speed_measured(first) else f" ({first.title}'s time is the {answered_by}'s answer time)"
     out.append(f"{first.title} gave its first result sooner ({first.time_to_first_result_s:.1f} s vs "
                f"{later.time_to_first_result_s:.1f} s){trains}{caveat}.")
     for r in runs:
