@@ -20,6 +20,13 @@ feature has its own threshold (Vertex's default 0.3 unless THRESHOLDS says other
 statistics' baseline is the training split; the prediction features' baseline is the model's
 predictions on the validation split (on its own training images a model is over-confident).
 
+The thresholds are set for windows of WINDOW_SIZE (50) images. A smaller window's histogram is
+noisier: with no drift at all, Jensen-Shannon's chance level grows about as 1/n and L-infinity's
+as 1/sqrt(n), so at 10 images a window chance alone crosses them. `size_thresholds` therefore
+raises each threshold to the distance chance reaches at the window's size (`chance_thresholds`:
+the 99th percentile over random windows drawn from the baseline itself); at 50 images and more
+the thresholds above stand.
+
 What this cannot see (measured in benchmarks/gcp_attachments_drift.py, 50-image windows): a
 change in the *text* (new_language: the pixel statistics barely move, and the CNN never read the
 words), phone photos of screens (15% of the training screens were photos already), and the new
@@ -35,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shared.drift import CATEGORICAL, NUMERICAL, FeatureDrift, feature_drift
+from shared.drift import CATEGORICAL, DEFAULT_THRESHOLD, NUMERICAL, FeatureDrift, feature_drift
 
 KINDS = {"brightness": NUMERICAL, "contrast": NUMERICAL, "sharpness": NUMERICAL,
          "aspect_ratio": NUMERICAL, "predicted_type": CATEGORICAL, "confidence": NUMERICAL}
@@ -44,6 +51,8 @@ INPUT_FEATURES = ("brightness", "contrast", "sharpness", "aspect_ratio")
 # the drift-free `none` stream keeps it under about 0.05 while dark mode moves a third of the
 # images to the other end of the scale (measured in benchmarks/gcp_attachments_drift.py).
 THRESHOLDS = {"brightness": 0.15, "predicted_type": 0.2}
+WINDOW_SIZE = 50  # the window size THRESHOLDS are set for
+CHANCE_DRAWS, CHANCE_QUANTILE = 300, 0.99  # random baseline windows behind chance_thresholds
 STATS_SIDE = 256  # statistics on a copy at most this many pixels on its longer side
 
 
@@ -87,7 +96,8 @@ def prediction_features(predictions: list[dict]) -> dict[str, list]:
 def window_drift(baseline: dict[str, list], current: dict[str, list],
                  thresholds: dict[str, float] | None = None) -> list[FeatureDrift]:
     """Drift of every monitored feature of one window against the baseline: KINDS say which
-    statistic, THRESHOLDS (updated by THRESHOLDS given here) which threshold."""
+    statistic, THRESHOLDS (updated by THRESHOLDS given here) which threshold. (monitor_windows
+    gives the thresholds for each window's size, see size_thresholds.)"""
     # BEGIN SOLUTION
     # HINT: shared.drift.feature_drift(baseline, current, thresholds={**THRESHOLDS, **(thresholds
     # HINT: or {})}, kinds=KINDS)
@@ -122,6 +132,29 @@ class WindowReport:
                                for d in self.drifts}}
 
 
+def chance_thresholds(baseline: dict[str, list], n: int, draws: int = CHANCE_DRAWS,
+                      quantile: float = CHANCE_QUANTILE, seed: int = 0) -> dict[str, float]:
+    """Per feature, the distance chance alone reaches in a window of N images: the QUANTILE of the
+    distances between the baseline and DRAWS windows of N values drawn from the baseline itself
+    (with replacement, a fixed seed: the same baseline gives the same thresholds)."""
+    rng = np.random.default_rng(seed)
+    seen: dict[str, list[float]] = {name: [] for name in baseline}
+    for _ in range(draws):
+        window = {name: [values[i] for i in rng.integers(0, len(values), n)] for name, values in baseline.items()}
+        for drift in feature_drift(baseline, window, kinds=KINDS):
+            seen[drift.name].append(drift.distance)
+    return {name: float(np.quantile(distances, quantile)) for name, distances in seen.items()}
+
+
+def size_thresholds(baseline: dict[str, list], n: int) -> dict[str, float]:
+    """The thresholds for a window of N images: THRESHOLDS (0.3 for the others), set for
+    WINDOW_SIZE images, each raised to the chance level at N where that is higher."""
+    if n < 1:
+        raise ValueError("a window needs at least one image to be judged.")
+    chance = chance_thresholds(baseline, n) if n < WINDOW_SIZE else {}
+    return {name: max(THRESHOLDS.get(name, DEFAULT_THRESHOLD), chance.get(name, 0.0)) for name in baseline}
+
+
 def build_baseline(train, validation_predictions: list[dict]) -> dict[str, list]:
     """Input statistics of the training images + prediction features on the validation split."""
     return {**input_features(train), **prediction_features(validation_predictions)}
@@ -129,15 +162,18 @@ def build_baseline(train, validation_predictions: list[dict]) -> dict[str, list]
 
 def monitor_windows(baseline: dict[str, list], windows: list[list], predictions: list[list[dict]],
                     thresholds: dict[str, float] | None = None) -> list[WindowReport]:
-    """One report per window: drift per feature, the alerting features, accuracy, means."""
-    reports = []
+    """One report per window: drift per feature (against the thresholds for the window's size,
+    updated by THRESHOLDS given here), the alerting features, accuracy, means."""
+    reports, by_size = [], {}
     for index, (items, preds) in enumerate(zip(windows, predictions, strict=True)):
+        if len(items) not in by_size:
+            by_size[len(items)] = size_thresholds(baseline, len(items))
         current = {**input_features(items), **prediction_features(preds)}
         labelled = bool(items) and all(item.type for item in items)
         correct = sum(p["predicted_type"] == item.type for p, item in zip(preds, items, strict=True))
         means = {k: float(np.mean(v)) for k, v in current.items() if KINDS[k] == NUMERICAL}
-        reports.append(WindowReport(index, len(items), window_drift(baseline, current, thresholds),
-                                    correct / len(items) if labelled else math.nan, means))
+        drifts = window_drift(baseline, current, {**by_size[len(items)], **(thresholds or {})})
+        reports.append(WindowReport(index, len(items), drifts, correct / len(items) if labelled else math.nan, means))
     return reports
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
 from PIL import Image
 
+from shared.datasets.loading import InputError
 from tests.labs.gcp.attachments.conftest import LAB
 
 
@@ -53,5 +55,25 @@ def test_a_stream_folder_without_windows_is_cut_into_windows_of_50(lab_module, t
         (folder / f"s{k:03d}.png").write_bytes(_png((k, 0, 0)))
     ctx = run.Context(run.parse_args(["--stream", str(folder), "--out", str(tmp_path / "o")]), None)
     ctx.check_inputs()
-    assert [len(w) for w in ctx.user_stream] == [50, 50, 20]
+    assert {k: [len(w) for w in ws] for k, ws in ctx.user_stream.items()} == {"input": [50, 50, 20]}
     assert not (tmp_path / "o").exists(), "checking the inputs writes nothing"
+
+
+def test_a_stream_folder_of_subfolders_is_one_scenario_each(lab_module, tmp_path):
+    """The dataset's stream/<scenario>/ layout (what compare gives): each subfolder is monitored
+    as its own scenario, named after it, windows from its labels."""
+    run = lab_module(LAB, "run")
+    folder = tmp_path / "stream"
+    for scenario, windows in (("dark_mode", 3), ("none", 2)):
+        (folder / scenario).mkdir(parents=True)
+        rows = []
+        for k in range(4 * windows):
+            (folder / scenario / f"{k}.png").write_bytes(_png((k, 9, 9)))
+            rows.append(json.dumps({"file": f"{k}.png", "type": "invoice", "window": k // 4}))
+        (folder / scenario / "labels.jsonl").write_text("\n".join(rows) + "\n")
+    streams = run.read_stream(folder)
+    assert {k: [len(w) for w in ws] for k, ws in streams.items()} == {"dark_mode": [4, 4, 4], "none": [4, 4]}
+    (folder / "none" / "3.png").write_bytes(b"broken")
+    ctx = run.Context(run.parse_args(["--stream", str(folder), "--out", str(tmp_path / "o")]), None)
+    with pytest.raises(InputError, match="3.png"):  # a broken image in any scenario stops the run at once
+        ctx.check_inputs()

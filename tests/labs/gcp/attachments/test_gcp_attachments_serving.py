@@ -198,3 +198,28 @@ def test_drift_scenarios_alert_and_the_stable_stream_stays_quiet(lab_module, ima
             else:
                 assert EXPECTED_FEATURE[scenario] in alerts, (
                     f"{scenario} window {window}: expected an alert on {EXPECTED_FEATURE[scenario]}, got {alerts}")
+
+
+@pytest.mark.exercise(8)
+@pytest.mark.points(2, timeout=180)
+def test_ten_image_windows_use_thresholds_for_their_size(lab_module, images):
+    """At 10 images a window chance alone moves the statistics past the 50-image thresholds;
+    monitor_windows hands window_drift thresholds raised to the chance level at that size, so
+    the drift-free stream stays quiet while dark mode still alerts. Catches
+    monitor__ignores_given_thresholds."""
+    monitor = lab_module(LAB, "monitor")
+    got = images(lab_module)
+    baseline = monitor.input_features(got.splits.train)  # the input statistics only
+
+    def tens(scenario, window):
+        items = got.window(lab_module, scenario, window)
+        return [items[k:k + 10] for k in range(0, len(items), 10)]
+
+    def alerts(windows):
+        answers = [[{"predicted_type": i.type, "confidence": 1.0} for i in w] for w in windows]
+        return [r.alerts for r in monitor.monitor_windows(baseline, windows, answers)]
+
+    quiet = alerts(tens("none", 0) + tens("none", 1))
+    assert not any(quiet), f"false alarms on 10-image windows of the drift-free stream: {quiet}"
+    dark = alerts(tens("dark_mode", 1))
+    assert any("brightness" in a for a in dark), f"dark mode must still alert at 10 images a window: {dark}"
