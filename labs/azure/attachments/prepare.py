@@ -106,11 +106,12 @@ def encode(image: Image.Image, fmt: str) -> bytes:
 def prepare_image(data: bytes, *, max_side: int = DEFAULT_MAX_SIDE, max_bytes: int = MAX_BYTES) -> Prepared:
     """The bytes to send for this image, or Refused with the reason.
 
-    Decode (``decode``); refuse a side under MIN_SIDE; downscale (Lanczos, aspect kept) when the
-    longer side exceeds ``max_side``, refusing when the shorter side would drop under MIN_SIDE;
-    convert a format outside ACCEPTED to PNG; when anything changed, re-encode (JPEG stays JPEG,
+    Decode (``decode``); refuse a side under MIN_SIDE; downscale (Lanczos, aspect and transparency
+    kept) when the longer side exceeds ``max_side``, refusing when the shorter side would drop
+    under MIN_SIDE; convert a format outside ACCEPTED to PNG; when anything changed, re-encode (JPEG stays JPEG,
     the rest become PNG); over ``max_bytes``, re-encode as JPEG; then ``check_image`` must pass
-    (with ``max_bytes`` as the byte limit). Unchanged images keep their original bytes.
+    (with ``max_bytes`` as the byte limit). Unchanged images keep their original bytes. Each
+    change is noted in ``changes`` (a downscale with the new size: "downscaled 3000x600 -> 1000x200").
     """
     # BEGIN SOLUTION
     # HINT: decode(); too small: Refused; resize if longer side > max_side; convert odd formats; re-encode if changed.
