@@ -78,8 +78,8 @@ def find_product(lines: list[Line]) -> str | None:
 
 
 def total_amount(lines: list[Line]) -> str | None:
-    """The invoice's total: the amount on a total-label line; else the amount on the same row to
-    the label's right (vertical middle within the label's top and bottom); else the nearest amount
+    """The invoice's total: the amount on a total-label line; else the nearest amount on the same
+    row to the label's right (vertical middle within the label's top and bottom); else the nearest amount
     below the label (overlapping it horizontally, within 3 label heights); else the largest amount
     on the page. None when the page has no amount."""
     # BEGIN SOLUTION
