@@ -87,7 +87,8 @@ class ResultStore:
 
         Each dict has ``image_id`` and ``status`` (one of STATUSES; ValueError otherwise) and
         optionally reason, type, fields (a dict, stored as JSON), attempts, latency_s,
-        transactions. An image that already has a row keeps its first result: never written
+        transactions (attempts and transactions are 0 when not given). An image that already has
+        a row keeps its first result: never written
         twice. A failure rolls the whole transaction back.
         """
         # BEGIN SOLUTION
