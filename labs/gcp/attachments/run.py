@@ -309,10 +309,11 @@ def stage_tune(ctx: Context) -> dict:
 def _vertex_tuning(ctx: Context) -> dict:
     from labs.gcp.attachments import track, tune
 
-    say(f"   Vertex HyperparameterTuningJob: {ctx.args.vertex_trials} trials of trainer.py on 300 "
-        "generated images, same search space...")
     started = time.perf_counter()
-    job = tune.vertex_search(ctx.conn, ctx.out / "package", max_trials=ctx.args.vertex_trials)
+    data_uri = _upload_train(ctx) if ctx.args.train else None
+    say(f"   Vertex HyperparameterTuningJob: {ctx.args.vertex_trials} trials of trainer.py on at most 300 "
+        f"{'of your' if data_uri else 'generated'} images, same search space...")
+    job = tune.vertex_search(ctx.conn, ctx.out / "package", max_trials=ctx.args.vertex_trials, data_uri=data_uri)
     params, value, trial_id = tune.best_trial(job)
     for trial in job.trials:
         if trial.final_measurement and trial.final_measurement.metrics:
@@ -325,7 +326,42 @@ def _vertex_tuning(ctx: Context) -> dict:
     say(f"   Vertex best trial {trial_id}: {tune.OBJECTIVE[0]} {value:.4f} with {_fmt(params)} ({seconds:.0f} s)")
     return {"best_params": params, "best_value": value, "trial": trial_id, "job": job.resource_name,
             "seconds": round(seconds, 1),
-            "note": "trials train on 300 images for 4 epochs: a search, not a final model"}
+            "data": data_uri or "kit images drawn by each trial",
+            "note": "trials train on at most 300 images for 4 epochs: a search, not a final model"}
+
+
+def _upload_train(ctx: Context) -> str:
+    """Your --train images (this run's train and validation splits) in the staging bucket, where
+    the tuning job's trials read them (trainer.py --data-dir)."""
+    from shared.gcp import upload_dir
+
+    folder = ctx.out / "tuning_data"
+    for name, items in (("train", ctx.splits.train), ("validation", ctx.splits.validation)):
+        _write_labelled(items, folder / name)
+    uri = f"{ctx.conn.staging_bucket}/tuning-data/{int(time.time() * 1000)}"
+    say(f"   uploading your {len(ctx.splits.train)} train and {len(ctx.splits.validation)} validation images "
+        f"to {uri} for the trials...")
+    upload_dir(folder, uri)
+    return uri
+
+
+def _write_labelled(items, folder: Path) -> None:
+    """ITEMS as image files and a labels.jsonl (file, id, type): a folder trainer.py can read."""
+    import io
+    import shutil
+
+    from PIL import Image
+
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rows = []
+    for k, item in enumerate(items):
+        with Image.open(io.BytesIO(item.data)) as image:
+            suffix = {"JPEG": "jpg"}.get(image.format, image.format.lower())
+        name = f"{k:05d}.{suffix}"
+        (folder / name).write_bytes(item.data)
+        rows.append(json.dumps({"file": name, "id": item.id, "type": item.type}))
+    (folder / "labels.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
 
 
 def stage_deploy(ctx: Context) -> dict:

@@ -158,12 +158,16 @@ def package_trainer(conn, workdir: str | Path) -> str:
 
 
 def vertex_search(conn, workdir: str | Path, max_trials: int = 2, parallel: int = 2,
-                  epochs: int = 4, train_size: int = 300, validation_size: int = 150, sync: bool = True):
+                  epochs: int = 4, train_size: int = 300, validation_size: int = 150, sync: bool = True,
+                  data_uri: str | None = None):
     """The same search as a Vertex HyperparameterTuningJob; each trial runs trainer.py on the
-    first TRAIN_SIZE generated training images (the trial draws them itself from the seed)."""
+    first TRAIN_SIZE training images: those under DATA_URI (gs://.../train and validation/, as
+    the trainer's --data-dir), else the kit's, which the trial draws itself from the seed."""
     from google.cloud import aiplatform
 
     args = [f"--epochs={epochs}", f"--train-size={train_size}", f"--validation-size={validation_size}"]
+    if data_uri:
+        args.append(f"--data-dir={data_uri}")
     spec = {"machine_spec": {"machine_type": "n1-standard-4"}, "replica_count": 1,
             "python_package_spec": {"executor_image_uri": TRAINING_IMAGE,
                                     "package_uris": [package_trainer(conn, workdir)],

@@ -9,6 +9,7 @@ import json
 import pytest
 from PIL import Image
 
+from shared.config import load_settings
 from shared.datasets.loading import InputError
 from tests.labs.gcp.attachments.conftest import LAB
 
@@ -77,3 +78,26 @@ def test_a_stream_folder_of_subfolders_is_one_scenario_each(lab_module, tmp_path
     ctx = run.Context(run.parse_args(["--stream", str(folder), "--out", str(tmp_path / "o")]), None)
     with pytest.raises(InputError, match="3.png"):  # a broken image in any scenario stops the run at once
         ctx.check_inputs()
+
+
+def test_the_tuning_trials_read_your_train_images_from_cloud_storage(lab_module, vertex, tmp_path):
+    """--train DIR: the Vertex tuning job's trials must train on the learner's images, not the
+    kit's. The run uploads its train/validation splits; trainer.py --data-dir reads them back."""
+    run, trainer = lab_module(LAB, "run"), lab_module(LAB, "trainer")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    rows = []
+    for k in range(40):
+        name = f"p{k}.png" if k % 2 else f"j{k}.jpg"
+        image = Image.new("RGB", (20, 10), (k, 50, 90))
+        image.save(folder / name, "PNG" if k % 2 else "JPEG")
+        rows.append(json.dumps({"file": name, "type": "invoice" if k % 3 else "shipping_label"}))
+    (folder / "labels.jsonl").write_text("\n".join(rows) + "\n")
+    ctx = run.Context(run.parse_args(["--train", str(folder), "--out", str(tmp_path / "o")]), None)
+    ctx.check_inputs()
+    ctx.settings = load_settings("mock", environ={}, dotenv_path="/nonexistent")
+    uri = run._upload_train(ctx)
+    assert uri.startswith("gs://")
+    read = trainer.load_data(uri, None, None)
+    for mine, theirs in ((ctx.splits.train, read.train), (ctx.splits.validation, read.validation)):
+        assert sorted((i.type, i.data) for i in theirs) == sorted((i.type, i.data) for i in mine)
