@@ -36,6 +36,7 @@ class CompareOptions:
     limit: int = 200  # test items
     per_window: int = 10  # stream items per window per scenario
     azure_per_window: int | None = None  # images: the Azure lab classifies the first N of each window (OCR is slow)
+    azure_limit: int | None = None  # images: the Azure lab analyses the first N test images
     train_images: int = 500  # images: what the GCP lab trains on (split 80/10/10 by the lab)
     tune: bool = False  # also run the GCP lab's tuning stage (slower)
     yours: set[str] = field(default_factory=set)  # stacks whose learner's copy runs
@@ -95,7 +96,7 @@ def _run_azure(opts: CompareOptions, target: str) -> StackRun:
     main = _lab_main("azure")
     base = opts.base("azure")
     for split, extra in (("test", ["--limit", str(opts.limit)]), ("stream", ["--per-window", str(opts.per_window)])):
-        args = ["--target", target, "--split", split, "--out", str(base / split), "--resume", *extra]
+        args = ["--target", target, "--split", split, "--out", str(base / split), "--resume", "--no-mlflow", *extra]
         _check(main(args), f"labkit run azure/ticket_triage {' '.join(args)}", base / split)
     return azure_run_from(base, emulated=target == "mock")
 

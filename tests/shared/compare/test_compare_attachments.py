@@ -15,6 +15,8 @@ from shared.compare.attachments import (
     NO_TEXT,
     azure_folders,
     azure_images_from,
+    azure_quality_measurable,
+    compared,
     gcp_images_from,
     monitor_alerts,
     prepare_data,
@@ -243,6 +245,28 @@ def test_a_result_for_an_image_not_compared_is_an_error(tmp_path):
         gcp_images_from(tmp_path / "nothing", truth, emulated=True)
     with pytest.raises(CompareError, match="No price for the Vision feature"):
         azure_images_from(tmp_path / "azure", make_truth(), emulated=True, prices={"read": 1.5}, price_source="p")
+
+
+def test_offline_the_azure_side_analyses_fewer_images_and_nothing_is_intersected(tmp_path):
+    """Offline the Azure lab analyses 10 test images and no stream; the CNN keeps its 40 test images
+    and its windows. With both qualities measured, both sides keep only the images both answered."""
+    truth = make_truth()
+    few = {k: r for k, r in truth.items() if r["split"] == "test" and int(k.split("-")[1]) < 10}
+    for target in ("mock", "cloud"):
+        write_azure(tmp_path / target / "azure", few, target=target)
+        write_gcp(tmp_path / target / "gcp", truth)
+    opts = CompareOptions(out=tmp_path, limit=TEST_N, azure_limit=10)
+    azure = azure_images_from(tmp_path / "mock" / "azure", truth, emulated=True, prices=PRICES, price_source="p")
+    runs = compared([azure, gcp_images_from(tmp_path / "mock" / "gcp", truth, emulated=True)], opts)
+    rows = {r.stack: summary_row(r) for r in runs}
+    assert (rows["azure"]["stand_in_check"]["n"], rows["gcp"]["items"]) == (10, TEST_N)
+    assert len(runs[1].split("stream")) == len(SCENARIOS) * WINDOWS * PER_WINDOW
+    assert "the first 10 of the 40 test images" in runs[0].notes[-1] and "no stream image" in runs[0].notes[-1]
+    assert not azure_quality_measurable(opts) and set(azure_folders({"test": 1, "stream/none": 2}, False)) == {"test"}
+    azure = azure_images_from(tmp_path / "cloud" / "azure", truth, emulated=False, prices=PRICES, price_source="p")
+    opts.target = "cloud"
+    runs = compared([azure, gcp_images_from(tmp_path / "cloud" / "gcp", truth, emulated=True)], opts)
+    assert summary_row(runs[1])["items"] == 10 and not runs[1].split("stream"), "only the images both were given"
 
 
 def test_a_pair_whose_lab_is_missing_says_so():
