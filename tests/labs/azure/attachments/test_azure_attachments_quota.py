@@ -4,7 +4,8 @@ Mutants that these tests catch:
   ratelimit__ignores_retry_after.py   backs off by its own clock, ignoring the service's Retry-After
   ratelimit__no_backoff_cap.py        lets exponential backoff grow without a cap
   ratelimit__no_guard.py              forgets the guard (calls arrive late and collect 429s)
-  ratelimit__fixed_window.py          counts calls per calendar second (bursts of 2x the quota)
+  ratelimit__fixed_window.py          counts calls per calendar second (the guard lost at each second's edge)
+  ratelimit__bursts.py                sends the whole quota at once (no spacing; the burst arrives spread out)
   analyze__retries_everything.py      retries a bad image (it will never succeed, and each try is billed)
   analyze__unbounded_retries.py       retries for ever
   analyze__no_pause_on_429.py         one thread waits after a 429; the others keep hitting the quota
@@ -47,16 +48,19 @@ class Clock:
 
 @pytest.mark.exercise(6)
 @pytest.mark.points(2)
-def test_limiter_admits_the_quota_per_sliding_window(lab, graded_parts):
+def test_limiter_spreads_the_quota_over_a_sliding_window(lab, graded_parts):
     clock = Clock()
     limiter = lab("ratelimit").CallLimiter(3, 1.0, guard_s=0.0, clock=clock)
-    with graded_parts("the quota, then a wait until the oldest call leaves the window"):
-        assert [limiter.reserve(now=t) for t in (0.0, 0.1, 0.2)] == [0.0, 0.0, 0.0]
-        wait = limiter.reserve(now=0.5)
-        assert wait == pytest.approx(0.5), f"3 calls per 1 s: the 4th at t=0.5 waits until t=1.0, got {wait}"
-        assert limiter.reserve(now=1.0) == 0.0, "at t=1.0 the call of t=0.0 has left the window"
-    with graded_parts("a sliding window: no burst across a second's edge"):
-        assert limiter.reserve(now=1.05) > 0, "t=0.1, 0.2 and 1.0 are still within 1 s of t=1.05"
+    with graded_parts("calls spread over the window: at least window_s / calls apart"):
+        assert limiter.reserve(now=0.0) == 0.0
+        wait = limiter.reserve(now=0.1)
+        assert wait == pytest.approx(1 / 3 - 0.1), (
+            f"3 calls per 1 s go 1/3 s apart (a burst reaches the service spread out): wait until t=1/3, got {wait}")
+        assert [limiter.reserve(now=t) for t in (0.34, 0.68)] == [0.0, 0.0]
+    with graded_parts("calls leave the window after window_s"):
+        wait = limiter.reserve(now=1.0)
+        assert wait == pytest.approx(0.68 + 1 / 3 - 1.0), f"the last call was at t=0.68: wait until +1/3, got {wait}"
+        assert limiter.reserve(now=1.02) == 0.0, "3 calls in (0.02, 1.02]: the call of t=0.0 has left the window"
     with graded_parts("paused after a 429"):
         clock.now = 5.0
         limiter.pause(2.0)
@@ -68,9 +72,11 @@ def test_limiter_admits_the_quota_per_sliding_window(lab, graded_parts):
 @pytest.mark.points(1)
 def test_limiter_keeps_a_guard_for_calls_that_arrive_late(lab):
     limiter = lab("ratelimit").CallLimiter(2, 1.0, guard_s=0.1, clock=Clock())
-    assert limiter.reserve(now=0.0) == 0.0 and limiter.reserve(now=0.0) == 0.0
-    wait = limiter.reserve(now=1.0)
-    assert wait == pytest.approx(0.1), (f"with guard_s=0.1 a call counts for 1.1 s: wait 0.1 more, got {wait}")
+    assert limiter.reserve(now=1.0) == 0.0 and limiter.reserve(now=1.5) == 0.0
+    wait = limiter.reserve(now=2.0)
+    assert wait == pytest.approx(0.1), (
+        f"with guard_s=0.1 a call counts for 1.1 s (a sliding window, not calendar seconds): wait 0.1 more, got {wait}")
+    assert limiter.reserve(now=2.1) == 0.0
 
 
 def raised(azure_vision, client, item=None, data=None, features=(F.TAGS,)):

@@ -6,7 +6,8 @@ every result the moment it is known.
 For each image (several at a time, ``concurrency`` threads sharing one client):
 
 1. ``prepare.prepare_image``: refused here costs nothing; downscaled or converted if needed.
-2. ``call_with_retries``: wait for the limiter, call ``client.analyze``; on an error decide by
+2. ``call_with_retries``: call ``client.analyze`` (``call_once`` waits for the limiter inside the
+   SDK's pipeline, so each call is dated when it is sent); on an error decide by
    ``error_kind``:
      retry    429, 500, 502, 503, 504, a timeout or a dropped connection: wait (``retry_delay``;
               after a 429 every thread waits) and try again, at most ``max_attempts`` tries;
@@ -163,19 +164,31 @@ class Analyzer:
     # -- one HTTP call ---------------------------------------------------------------------
 
     def call_once(self, image_id: str, data: bytes):
-        """One ``analyze`` call, recorded in the store; returns (result, latency_s, transactions)."""
+        """One ``analyze`` call, recorded in the store; returns (result, latency_s, transactions).
+
+        The call waits for the limiter inside the SDK's pipeline (``raw_request_hook`` runs just
+        before the request goes on the wire), so the limiter dates each call when it is sent.
+        Asked earlier, it would date calls before the SDK had built the request and the thread
+        had been scheduled again: calls would reach the service later than the limiter thinks,
+        and two windows' calls would meet in one of the service's windows (429).
+        """
         seen_headers = {}
+        sent = {"at": time.monotonic(), "wall": time.time()}
+
+        def wait_for_room(request):
+            self.limiter.acquire()
+            sent.update(at=time.monotonic(), wall=time.time())
 
         def keep_headers(response):
             seen_headers.update(response.http_response.headers)
 
-        started, wall = time.monotonic(), time.time()
         outcome, status, transactions = "ok", 200, 0
         try:
             options = {"language": self.config.language} if self.config.language else {}
-            result = self.client.analyze(data, self.config.features, raw_response_hook=keep_headers, **options)
+            result = self.client.analyze(data, self.config.features, raw_request_hook=wait_for_room,
+                                         raw_response_hook=keep_headers, **options)
             transactions = billed(seen_headers)
-            return result, time.monotonic() - started, transactions
+            return result, time.monotonic() - sent["at"], transactions
         except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:
             status = status_of(exc)
             outcome = "429" if status == 429 else ("timeout" if status is None else "error")
@@ -186,12 +199,12 @@ class Analyzer:
             with self._stats_lock:
                 self.stats.calls += 1
                 self.stats.rate_limited += outcome == "429"
-            self.store.record_call(image_id=image_id, started_at=wall, latency_s=time.monotonic() - started,
+            self.store.record_call(image_id=image_id, started_at=sent["wall"], latency_s=time.monotonic() - sent["at"],
                                    outcome=outcome, status_code=status, features=self.feature_list,
                                    transactions=transactions)
 
     def call_with_retries(self, image_id: str, data: bytes) -> Attempt:
-        """Up to ``config.max_attempts`` calls, each after ``self.limiter.acquire()``.
+        """Up to ``config.max_attempts`` calls of ``call_once`` (each waits for the limiter).
 
         Success: Attempt('done', result, attempts=n, latency_s, transactions summed over the
         tries). On an exception, by ``error_kind``: 'fatal' raises ServiceError (from the
@@ -201,10 +214,9 @@ class Analyzer:
         with ``self.sleep`` (a 429 also pauses the limiter for that long) and tries again.
         """
         # BEGIN SOLUTION
-        # HINT: loop attempts: acquire, call_once; on error branch on error_kind; pause the limiter on 429; sleep.
+        # HINT: loop attempts: call_once; on error branch on error_kind; pause the limiter on 429; sleep.
         transactions = 0
         for attempt in range(1, self.config.max_attempts + 1):
-            self.limiter.acquire()
             try:
                 result, latency, billed_now = self.call_once(image_id, data)
             except (HttpResponseError, ServiceRequestError, ServiceResponseError) as exc:

@@ -11,8 +11,18 @@ the whole quota.
 
 ``CallLimiter`` keeps the times of the calls it let through and admits a call only while the
 last ``window_s`` seconds (plus a small guard: the service dates a call when it *arrives*, a
-little after we decide to send it) hold fewer than ``calls``. After a 429, ``pause`` stops every
-sender, not only the one that got it: the window is full for all of them.
+little after we sent it) hold fewer than ``calls``, and no sooner than ``window_s / calls``
+after the previous one. That spacing matters: 20 calls sent at once queue on their way in and
+reach the service spread over tens of milliseconds, while the next window's first call, sent
+into a quiet line, arrives at once; the service then sees it less than a second after the
+burst's last one and answers 429. Spaced calls arrive about as late as each other. The lab asks
+the limiter from inside the SDK's pipeline, just before a request goes on the wire (analyze.py),
+so each call is dated when it is sent.
+
+After a 429, ``pause`` stops every sender, not only the one that got it, for the ``Retry-After``
+the service gave: Azure's throttling guidance reads it as the seconds "your application should
+wait before sending the next request". A pause costs a whole window of quota, so the limiter's
+job is to make 429s rare, not to recover from them quickly.
 
 ``retry_delay`` says how long to wait before a retry: the service's ``Retry-After`` (seconds)
 when it is a sensible number, else exponential backoff with jitter, capped.
@@ -60,13 +70,15 @@ def retry_delay(attempt: int, headers: Mapping[str, str] | None = None, *, base:
 
 
 class CallLimiter:
-    """At most ``calls`` calls in any ``window_s`` seconds (+ ``guard_s``), shared by threads."""
+    """At most ``calls`` calls in any ``window_s`` seconds (+ ``guard_s``), at least
+    ``window_s / calls`` apart, shared by threads."""
 
     def __init__(self, calls: int, window_s: float = 1.0, *, guard_s: float = 0.02,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
         if calls < 1 or window_s <= 0:
             raise ValueError(f"a quota needs calls >= 1 and window_s > 0, got {calls} per {window_s} s")
         self.calls, self.window_s, self.guard_s = calls, window_s, guard_s
+        self.spacing = window_s / calls  # the quota spread evenly over the window
         self.clock, self.sleep = clock, sleep
         self.sent: deque[float] = deque()  # times of admitted calls, oldest first
         self.paused_until = 0.0
@@ -77,20 +89,25 @@ class CallLimiter:
         """Admit one call now (record it, return 0.0) or return the seconds until there is room.
 
         Calls sent more than ``window_s + guard_s`` ago no longer count. While paused
-        (``paused_until``), nothing is admitted.
+        (``paused_until``), nothing is admitted. There is room when fewer than ``calls`` calls
+        count and the last one was sent at least ``spacing`` ago; else wait for both.
         """
         # BEGIN SOLUTION
-        # HINT: drop times older than window_s + guard_s; honour paused_until; room if len(sent) < calls.
+        # HINT: drop times older than window_s + guard_s; honour paused_until; wait for room in the window and
+        # HINT: for spacing after the last call (the longer of the two); admit (append now) when neither waits.
         now = self.clock() if now is None else now
         span = self.window_s + self.guard_s
         while self.sent and self.sent[0] <= now - span:
             self.sent.popleft()
         if now < self.paused_until:
             return self.paused_until - now
-        if len(self.sent) < self.calls:
+        wait = self.sent[0] + span - now if len(self.sent) >= self.calls else 0.0
+        if self.sent:
+            wait = max(wait, self.sent[-1] + self.spacing - now)
+        if wait <= 0:
             self.sent.append(now)
             return 0.0
-        return max(self.sent[0] + span - now, 1e-3)
+        return max(wait, 1e-3)
         # END SOLUTION
 
     def acquire(self) -> None:
