@@ -300,8 +300,8 @@ def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, d
     except CompareError as exc:
         if opts.azure_record:
             raise
-        raise CompareError(f"{exc} With a cassette, every request must have been recorded: replay with the "
-                           "--limit, --per-window and --azure-per-window it was recorded with.") from None
+        raise CompareError(f"{exc} With a cassette, every request must have been recorded: replay with the --limit, "
+                           "--azure-limit, --per-window and --azure-per-window it was recorded with.") from None
     return recorded(azure_images_from(opts.base("azure"), truth, emulated=info.from_emulator, **azure_prices()),
                     info, replayed=not opts.azure_record)
 
