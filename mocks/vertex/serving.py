@@ -13,11 +13,16 @@ instance is a dict of input name -> value. Binary values of a string input arriv
 which Vertex's prebuilt TensorFlow containers follow: how an image is sent). One output gives
 one value per instance; several outputs give one dict per instance. A bad instance shape or
 dtype is an INVALID_ARGUMENT error.
-TensorFlow is imported only when a model is deployed.
+TensorFlow is imported only when a model is deployed. Deploying an artefact whose files are
+byte for byte one deployed before reuses that loaded model (loading a SavedModel takes seconds,
+and test suites deploy the same small model many times); a model is never changed by serving.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from mocks.vertex.exceptions import FailedPrecondition, InvalidArgument
@@ -39,8 +44,38 @@ def servable(folder: Path) -> bool:
     )
 
 
+LOADED_KEPT = 8  # loaded models kept for reuse, least recently deployed dropped first
+_loaded: OrderedDict[str, ServedModel] = OrderedDict()
+_loaded_lock = threading.Lock()
+
+
 def load_served_model(folder: Path) -> ServedModel:
-    """Load what is under ``folder``; FAILED_PRECONDITION when nothing servable is there."""
+    """What is under ``folder``, loaded (or reused when the same bytes were loaded before);
+    FAILED_PRECONDITION when nothing servable is there."""
+    key = content_key(folder)
+    with _loaded_lock:
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key]
+    model = _load(folder)
+    with _loaded_lock:
+        _loaded[key] = model
+        while len(_loaded) > LOADED_KEPT:
+            _loaded.popitem(last=False)
+    return model
+
+
+def content_key(folder: Path) -> str:
+    """A hash of every file's relative path and bytes under ``folder`` (or of the one file)."""
+    digest = hashlib.sha256()
+    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(folder) if path != folder else path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _load(folder: Path) -> ServedModel:
     if folder.is_file() and folder.suffix == ".keras":
         return KerasModel(folder)
     if not folder.is_dir():
