@@ -201,11 +201,14 @@ class ImageFolder:
     path: Path
     images: list[ImageItem]
     labelled: bool  # the folder has a labels.jsonl that labels every image
+    unusable: list[tuple[Path, str]] = field(default_factory=list)  # keep_going: (file, why) left out
 
 
-def load_images(folder: str | Path, *, require_labels: bool = False) -> ImageFolder:
+def load_images(folder: str | Path, *, require_labels: bool = False, keep_going: bool = False) -> ImageFolder:
     """Check and list a folder of images (and its labels.jsonl, if any), sorted by file name.
-    Every image is decoded once, so a corrupt file stops here rather than halfway through a run."""
+    Every image is decoded once, so a corrupt file stops here rather than halfway through a run.
+    With ``keep_going``, a file that cannot be used goes to ``unusable`` with the reason instead
+    (a label line naming it is skipped); a folder with no usable image still stops."""
     folder = Path(folder)
     if not folder.exists():
         raise InputError(f"{folder}: no such folder. Give a folder of PNG or JPEG images "
@@ -214,18 +217,27 @@ def load_images(folder: str | Path, *, require_labels: bool = False) -> ImageFol
         raise InputError(f"{folder}: is a file, not a folder. Put your images in a folder and give its path.")
     files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
                    and p.name not in (LABELS_FILE, LABELS_FILE + ".tmp"))
-    images = [_image_item(p) for p in files]
+    images, unusable = [], []
+    for path in files:
+        try:
+            images.append(_image_item(path))
+        except InputError as exc:
+            if not keep_going:
+                raise
+            unusable.append((path, str(exc)))
+    if unusable and not images:
+        raise InputError(f"{folder}: none of its {len(unusable)} files can be used; the first: {unusable[0][1]}")
     if not images:
         raise InputError(f"{folder}: the folder has no images. Put PNG or JPEG files in it "
                          f"({', '.join(IMAGE_SUFFIXES)}).")
     _check_unique_ids(images)
     labelled = (folder / LABELS_FILE).exists()
     if labelled:
-        _apply_labels(folder / LABELS_FILE, images)
+        _apply_labels(folder / LABELS_FILE, images, skip={path.name for path, _ in unusable})
     elif require_labels:
         raise InputError(f"{folder}: this step needs labelled images: add a {LABELS_FILE} with one line per "
                          f'image, e.g. {{"file": "a.png", "type": "invoice"}} (see {SCHEMA}).')
-    return ImageFolder(folder, images, labelled)
+    return ImageFolder(folder, images, labelled, unusable)
 
 
 def _image_item(path: Path) -> ImageItem:
@@ -267,7 +279,7 @@ def _check_unique_ids(images: list[ImageItem]) -> None:
         seen[item.id] = item.path
 
 
-def _apply_labels(path: Path, images: list[ImageItem]) -> None:
+def _apply_labels(path: Path, images: list[ImageItem], skip: set[str] = frozenset()) -> None:
     by_file = {item.path.name: item for item in images}
     labelled: dict[str, int] = {}
     for line, row in _label_rows(path):
@@ -275,6 +287,8 @@ def _apply_labels(path: Path, images: list[ImageItem]) -> None:
         if not isinstance(name, str) or not name:
             raise InputError(f"{path}, line {line}: field 'file' is missing or not a string (the image's "
                              f"file name in this folder; see {SCHEMA}).")
+        if name in skip:
+            continue
         if name not in by_file:
             raise InputError(f"{path}, line {line}: field 'file': {name!r} is not an image in this folder.")
         if name in labelled:
