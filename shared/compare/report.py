@@ -309,13 +309,27 @@ def _drift_findings(run: StackRun) -> list[str]:
         out.append(f"{run.title} suffered most under '{scenario}' drift: accuracy {kb / nb:.2f} on {nb} {t.items} "
                    f"before the drift started, {ka / na:.2f} (95% interval {lo:.2f}–{hi:.2f}) on {na} after.")
     if run.alerts:
-        caught = [sc for sc in scenarios_of(run) if sc != "none" and any(run.alerts.get(sc, {}).values())]
-        calm = run.alerts.get("none", {})
-        false = sum(bool(feats) for feats in calm.values())
-        out.append(f"{run.title} raised drift alerts for: {', '.join(caught) or 'no scenario'}; "
-                   f"on the drift-free stream it {'stayed quiet' if not false else 'raised false alerts'}"
-                   + (f" ({false} of {len(calm)} windows)." if false else "."))
+        out.append(_alert_sentence(run))
     return out
+
+
+def _alert_sentence(run: StackRun) -> str:
+    """Which drifts the monitor caught (an alert from the window the drift starts), and its false
+    alarms: any alert on the drift-free stream or in a window before a drift starts."""
+    start = run.terms.drift_start
+    caught, calm = [], []
+    for scenario in scenarios_of(run):
+        windows = run.alerts.get(scenario, {})
+        first = min((w for w, feats in windows.items() if feats and w >= start), default=None)
+        if scenario != "none" and first is not None:
+            caught.append(f"{scenario} (window {first})")
+        seen = {w for w, _, _ in window_counts(run, scenario)} | set(windows)  # a lab may list only alerting windows
+        calm += [bool(windows.get(w)) for w in seen if scenario == "none" or w < start]
+    false = sum(calm)
+    return (f"{run.title}'s monitor alerted after the drift began (window {start}) for: "
+            f"{', '.join(caught) or 'no scenario'}; in the {len(calm)} windows without drift (the drift-free stream "
+            f"and each scenario's windows before it starts) it "
+            + (f"raised false alerts in {false}." if false else "raised no alert."))
 
 
 def window_note(runs: list[StackRun]) -> str | None:

@@ -194,3 +194,19 @@ def test_cost_lines_cross_where_they_are_equal():
     v = crossover_volume(azure, gcp)
     assert v is not None
     assert monthly_cost(azure, v) == pytest.approx(monthly_cost(gcp, v), rel=1e-3)
+
+
+def test_the_alert_sentence_counts_caught_drifts_and_false_alarms():
+    """A drift is caught by an alert from its start window on; an alert on the drift-free stream or
+    before a drift starts is a false alarm, counted over every window without drift (4 x 2 + 8 here:
+    a lab may list only the windows that alerted)."""
+    from shared.compare.report import _alert_sentence
+
+    gcp = fake_run("gcp", 0.9)
+    gcp.alerts = {"long_tickets": {3: ["length"]}, "language": {0: ["oov"]}}
+    said = _alert_sentence(gcp)
+    assert "for: long_tickets (window 3);" in said and "in the 16 windows without drift" in said
+    assert said.endswith("raised false alerts in 1.")
+    gcp.alerts = {"long_tickets": {2: ["length"]}, "language": {5: ["oov"]}, "none": {w: [] for w in range(8)}}
+    said = _alert_sentence(gcp)
+    assert "for: long_tickets (window 2), language (window 5);" in said and said.endswith("raised no alert.")
