@@ -143,14 +143,17 @@ def package_trainer(conn, workdir: str | Path) -> str:
     """PACKAGE_FILES and a setup.py as a .tar.gz sdist in the staging bucket; returns its URI."""
     import tarfile
 
+    import shared
     from shared.gcp import upload_dir
 
-    root, folder = Path(__file__).resolve().parents[3], Path(workdir) / "upload"
+    # labs/ from the folder this lab runs from (your workspace holds only labs/), shared/ from the kit
+    labs_root, kit_root = Path(__file__).resolve().parents[3], Path(shared.__file__).resolve().parents[1]
+    folder = Path(workdir) / "upload"
     folder.mkdir(parents=True, exist_ok=True)
     name = "labkit-trainer-0.1.0"
     with tarfile.open(folder / f"{name}.tar.gz", "w:gz") as tar:
         for rel in PACKAGE_FILES:
-            tar.add(root / rel, f"{name}/{rel}")
+            tar.add((labs_root if rel.startswith("labs/") else kit_root) / rel, f"{name}/{rel}")
         setup = Path(workdir) / "setup.py"
         setup.write_text(SETUP_PY)
         tar.add(setup, f"{name}/setup.py")
