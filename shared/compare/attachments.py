@@ -84,6 +84,14 @@ def azure_folders(folders: dict[str, Path], with_stream: bool = True) -> dict[st
     return {"test": folders["test"], **(stream or {n: f for n, f in folders.items() if n.startswith("stream/")})}
 
 
+OFFLINE_AZURE_LIMIT = 10  # test images the Azure lab analyses offline unless --azure-limit says otherwise
+
+
+def azure_test_limit(opts: CompareOptions) -> int:
+    """--azure-limit, else all --limit test images when the Azure quality is measured, else 10."""
+    return opts.azure_limit or (opts.limit if azure_quality_measurable(opts) else min(opts.limit, OFFLINE_AZURE_LIMIT))
+
+
 def azure_quality_measurable(opts: CompareOptions) -> bool:
     """Offline (mock, no cassette) the Azure side's types are the emulator's stand-ins: never shown
     per window, so its stream is not analysed (the OCR stand-in takes seconds an image)."""
@@ -309,7 +317,7 @@ def run_azure(opts: CompareOptions, folders: dict[str, Path], truth: dict[str, d
 def _run_azure_lab(opts: CompareOptions, folders: dict[str, Path], target: str) -> None:
     main, base = _lab_main("azure"), opts.base("azure")
     for name, folder in azure_folders(folders, azure_quality_measurable(opts)).items():
-        limit = ["--limit", str(opts.azure_limit)] if name == "test" and opts.azure_limit else []
+        limit = ["--limit", str(azure_test_limit(opts))] if name == "test" else []
         args = ["--target", target, "--split", name.split("/")[0], "--input", str(folder), *limit,
                 "--out", str(base / name), "--resume", "--no-mlflow"]
         _check(main(args), [LABS["azure"], *args], base / name)

@@ -51,7 +51,8 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         limit: int = typer.Option(ATTACHMENT_DEFAULTS["limit"], "--limit", min=1,
                                   help="Test images the CNN classifies."),
         azure_limit: int = typer.Option(ATTACHMENT_DEFAULTS["azure_limit"], "--azure-limit", min=1,
-                                        help="Of those, the first N the Azure lab analyses (OCR is slow offline)."),
+                                        help="Of those, the first N the Azure lab analyses (default: 10 offline, "
+                                             "where OCR is slow; all with --target cloud or --azure-cassette)."),
         per_window: int = typer.Option(ATTACHMENT_DEFAULTS["per_window"], "--per-window", min=1,
                                        help="Stream images per window per drift scenario (8 windows x 5), all "
                                             "monitored by the GCP lab."),
@@ -84,7 +85,7 @@ def register(app: typer.Typer, serve_app: typer.Typer) -> None:
         _check_cassette(azure_cassette, azure_record)
         opts = CompareOptions(out=out, target=load_settings(target).target, limit=limit, per_window=per_window,
                               azure_per_window=min(azure_per_window, per_window), train_images=train_images,
-                              azure_limit=min(azure_limit, limit),
+                              azure_limit=min(azure_limit, limit) if azure_limit else None,
                               azure_cassette=azure_cassette, azure_record=azure_record)
         _run("attachments", opts, workspace, reference)
 

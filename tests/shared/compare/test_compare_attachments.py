@@ -6,6 +6,7 @@ import html
 import json
 import random
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -16,6 +17,7 @@ from shared.compare.attachments import (
     azure_folders,
     azure_images_from,
     azure_quality_measurable,
+    azure_test_limit,
     compared,
     gcp_images_from,
     monitor_alerts,
@@ -263,6 +265,10 @@ def test_offline_the_azure_side_analyses_fewer_images_and_nothing_is_intersected
     assert len(runs[1].split("stream")) == len(SCENARIOS) * WINDOWS * PER_WINDOW
     assert "the first 10 of the 40 test images" in runs[0].notes[-1] and "no stream image" in runs[0].notes[-1]
     assert not azure_quality_measurable(opts) and set(azure_folders({"test": 1, "stream/none": 2}, False)) == {"test"}
+    defaults = CompareOptions(out=tmp_path, limit=100)
+    assert azure_test_limit(defaults) == 10 and azure_test_limit(CompareOptions(out=tmp_path, limit=5)) == 5
+    assert azure_test_limit(replace(defaults, target="cloud")) == 100 == azure_test_limit(
+        replace(defaults, azure_cassette=tmp_path / "c.jsonl")) and azure_test_limit(opts) == 10
     azure = azure_images_from(tmp_path / "cloud" / "azure", truth, emulated=False, prices=PRICES, price_source="p")
     opts.target = "cloud"
     runs = compared([azure, gcp_images_from(tmp_path / "cloud" / "gcp", truth, emulated=True)], opts)
