@@ -13,7 +13,7 @@ import io
 import sqlite3
 
 import pytest
-from azure_attachments_images import png
+from azure_attachments_images import answer, png
 from PIL import Image
 
 
@@ -219,3 +219,36 @@ def test_field_exact_match_counts_the_matches(lab):
     predicted = {"a": {"error_code": "E1042"}, "b": {"error_code": "E1042"}, "c": {"error_code": "E1043"}}
     got = match(labels, predicted)
     assert got == {"error_code": {"exact_match": 2 / 3, "n": 3}}, f"2 of 3 exact: got {got}"
+
+
+# Exercise 7: analyze.Analyzer.call_with_retries ----------------------------------------------
+
+class Recorder:
+    """A limiter that admits at once and remembers pauses."""
+
+    def __init__(self):
+        self.paused = []
+
+    def acquire(self):
+        pass
+
+    def pause(self, seconds):
+        self.paused.append(seconds)
+
+
+@pytest.mark.exercise(7)
+@pytest.mark.points(1)
+def test_retries_back_off_by_retry_number_and_only_a_429_pauses(lab, connection, azure_vision, tmp_path):
+    from azure.ai.vision.imageanalysis.models import VisualFeatures
+
+    analyze, limiter, sleeps = lab("analyze"), Recorder(), []
+    cfg = analyze.AnalyzeConfig(features=[VisualFeatures.TAGS], max_attempts=3)
+    run = analyze.Analyzer(lab("client").make_client(connection), lab("store").ResultStore(tmp_path / "r.db"),
+                           cfg, limiter, sleep=sleeps.append)
+    azure_vision.control.script({"error": "server_error", "times": 2}, {"body": answer()})
+    got = run.call_with_retries("a", png())
+    assert got.status == "done" and got.attempts == 3, f"two 500s then an answer: done on try 3, got {got}"
+    assert len(sleeps) == 2 and 0.25 <= sleeps[0] <= 0.5 and 0.5 <= sleeps[1] <= 1.0, (
+        f"no Retry-After: back off with retry_delay(0) (0.25-0.5 s), then retry_delay(1) (0.5-1 s); slept {sleeps}")
+    assert limiter.paused == [], "only a 429 pauses the limiter: a 500 is this call's problem, not the quota's"
+    assert run.stats.retries == 2, f"two retries counted in stats.retries, got {run.stats.retries}"
