@@ -166,6 +166,8 @@ def grade(
                        if runner.lab_tests_dir(lab_id, KIT_ROOT).is_dir()]
         else:
             lab_ids = runner.labs_present(root, KIT_ROOT)
+        if lab and not solution and not is_submission and not (root / "labs" / lab_ids[0]).is_dir():
+            _fail(f"{lab_ids[0]} is not in your workspace {root}: run 'labkit start {lab_ids[0]}' first.")
         if not lab_ids:
             typer.secho(f"{label}: no labs to grade.", fg=typer.colors.YELLOW)
         for lab_id in lab_ids:

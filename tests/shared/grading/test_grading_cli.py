@@ -116,3 +116,12 @@ def test_cli_module_stays_light():
             "print(sorted(m for m in ('pytest', 'shared.grading.runner') if m in sys.modules))")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "[]", run.stderr
+
+
+def test_grading_a_lab_the_workspace_does_not_hold_says_to_start_it(labkit, tmp_path):
+    ws = tmp_path / "ws"
+    labkit("start", "sample/echo", "--workspace", ws)
+    graded = labkit("grade", "sample/calc", "--workspace", ws, *FAST)
+    assert graded.exit_code == 2, graded.output
+    assert "sample/calc is not in your workspace" in graded.output
+    assert "labkit start sample/calc" in graded.output
