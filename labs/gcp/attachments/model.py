@@ -30,7 +30,9 @@ def augmentation():
     """The nuisances training images should vary by, as Keras layers (active in training only):
     brightness, contrast, blur, a small rotation and a small shift. No flips: a mirrored
     screenshot or invoice is a layout that never arrives (text runs right to left, the close
-    button moves), so flipping teaches the model about images it will never see."""
+    button moves), so flipping teaches the model about images it will never see. Each layer
+    gets a seed of its own (runs repeat; layers sharing a seed would draw the same random
+    numbers, so a brighter image would always also get more contrast)."""
     keras = tf().keras
     # BEGIN SOLUTION
     # HINT: keras.Sequential of RandomBrightness(0.2, value_range=(0, 255)), RandomContrast(0.2),
