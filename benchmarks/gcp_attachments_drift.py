@@ -2,6 +2,7 @@
 false alerts on the drift-free stream.
 
     .venv/bin/python benchmarks/gcp_attachments_drift.py --model DIR [--data DIR] [--seeds 1] [--per-window 50 10]
+                                                         [--fixed-thresholds]
 
 Uses the lab's reference monitor (`labs/gcp/attachments/monitor.py`, its thresholds) and an
 exported CNN (``--model``, e.g. a run's ``<out>/models/default``; predictions come from the
@@ -9,7 +10,8 @@ SavedModel in this process: the endpoint serves the same model and answers the s
 baseline is the input statistics of the train split and the predictions on the validation split,
 as in the lab. For each window size and stream seed, each scenario has 8 windows of that many
 images (50 by default); the drift starts at window 2. The thresholds are the lab's for the
-window's size (`monitor.size_thresholds`: raised to the chance level below 50 images). Reported
+window's size (`monitor.size_thresholds`: raised to the chance level below 50 images), or with
+``--fixed-thresholds`` the 50-image ones at every size (the monitor before they followed it). Reported
 per scenario: the first window with an alert and the features that alerted, and the accuracy
 before and after the drift; on ``none``, every alert is a false alert.
 """
@@ -28,6 +30,8 @@ def main() -> None:
                                                      "(seed 0 only; default: generate)")
     parser.add_argument("--seeds", type=int, default=1, help="stream seeds to generate (0, 1, ...)")
     parser.add_argument("--per-window", type=int, nargs="+", default=[50], help="window sizes to measure")
+    parser.add_argument("--fixed-thresholds", action="store_true",
+                        help="the 50-image thresholds at every window size (for comparison)")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -45,12 +49,12 @@ def main() -> None:
     print(f"baseline: {len(splits.train)} train images (input statistics), {len(splits.validation)} validation "
           f"predictions; thresholds {monitor.THRESHOLDS} (others 0.3); drift starts at window {DRIFT_START}")
     for n in args.per_window:
-        thresholds = monitor.size_thresholds(baseline, n)
+        thresholds = monitor.size_thresholds(baseline, monitor.WINDOW_SIZE if args.fixed_thresholds else n)
         print(f"\n{n} images a window: thresholds {', '.join(f'{k} {v:.3f}' for k, v in thresholds.items())}")
-        measure(args, n, predictor, baseline)
+        measure(args, n, predictor, baseline, thresholds)
 
 
-def measure(args, n, predictor, baseline) -> None:
+def measure(args, n, predictor, baseline, thresholds) -> None:
     from labs.gcp.attachments import classify, data, monitor
     from shared.datasets.attachments import DRIFT_START, SCENARIOS, WINDOW_SIZE, stream
 
@@ -65,7 +69,7 @@ def measure(args, n, predictor, baseline) -> None:
                 windows = [data.from_attachments(w)
                            for w in stream(scenario, seed=seed, per_window=n, workers=args.workers)]
             preds = [classify.classify(predictor, w) for w in windows]
-            reports = monitor.monitor_windows(baseline, windows, preds)
+            reports = monitor.monitor_windows(baseline, windows, preds, thresholds)
             first = monitor.first_alert(reports)
             before = sum(r.accuracy * r.n for r in reports[:DRIFT_START]) / sum(r.n for r in reports[:DRIFT_START])
             after = sum(r.accuracy * r.n for r in reports[DRIFT_START:]) / sum(r.n for r in reports[DRIFT_START:])
