@@ -65,6 +65,36 @@ def test_image_features_cells_row_by_row_on_a_0_1_scale(lab_module):
         f"a white image: mean R, G, B exactly 1.0 (0-1 scale), standard deviations 0; got {white[-7:-1]}")
 
 
+# Exercise 3: model.augmentation and model.build_model -----------------------------------------
+
+@pytest.mark.exercise(3)
+@pytest.mark.points(1, timeout=120)
+def test_augmentation_keeps_the_0_255_range_and_seeds_each_layer_apart(lab_module):
+    model = lab_module(LAB, "model")
+    layers = [layer for layer in model.augmentation().layers if hasattr(layer, "seed")]
+    seeds = [layer.seed for layer in layers]
+    assert None not in seeds and len(set(seeds)) == len(seeds), (
+        f"seeds {seeds}: seed every layer, each with its own seed (a shared seed draws the same numbers)")
+    augment = model.augmentation()
+    white = augment(np.full((16, 32, 32, 3), 255.0, np.float32), training=True).numpy()[:, 16, 16, :]
+    black = augment(np.zeros((16, 32, 32, 3), np.float32), training=True).numpy()[:, 16, 16, :]
+    assert white.max() == pytest.approx(255, abs=0.01) and black.min() == pytest.approx(0, abs=0.01), (
+        f"pixels stay in 0-255 (value_range=(0, 255)): a brightened white image is clipped at exactly 255 "
+        f"(got up to {white.max():.2f}), a darkened black one at exactly 0 (got down to {black.min():.2f})")
+
+
+@pytest.mark.exercise(3)
+@pytest.mark.points(1, timeout=120)
+def test_build_model_uses_the_filters_and_learning_rate_passed_in(lab_module):
+    keras = lab_module(LAB, "data").tf().keras
+    cnn = lab_module(LAB, "model").build_model(learning_rate=0.0123, filters=5, size=32)
+    convs = [layer for layer in cnn.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert [c.filters for c in convs] == [5, 10, 15, 20], (
+        f"four 3x3 blocks of f, 2f, 3f, 4f filters with filters=5: got {[c.filters for c in convs]}")
+    assert all(tuple(c.kernel_size) == (3, 3) for c in convs), f"3x3 kernels: {[c.kernel_size for c in convs]}"
+    assert float(cnn.optimizer.learning_rate) == pytest.approx(0.0123), "Adam with the learning_rate passed in"
+
+
 # Exercise 7: deploy -------------------------------------------------------------------------
 
 @pytest.mark.exercise(7)
