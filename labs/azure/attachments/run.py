@@ -38,8 +38,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="mock: local emulator (default); cloud: your AI Vision resource (VISION_ENDPOINT)")
     p.add_argument("--split", choices=("test", "stream"), default="test")
     p.add_argument("--input", type=Path, default=None,
-                   help="analyse your own folder of images instead (PNG, JPEG, GIF, BMP; an optional "
-                        "labels.jsonl as in shared/datasets/README.md)")
+                   help="analyse your own folder of images instead (PNG, JPEG, GIF, BMP, WEBP, TIFF; a file "
+                        "that cannot be used is refused with the reason; an optional labels.jsonl as in "
+                        "shared/datasets/README.md)")
     p.add_argument("--limit", type=int, default=None, help="only the first N images")
     p.add_argument("--per-window", type=int, default=None,
                    help="with --split stream: the first N images of every window of every drift scenario")
@@ -70,11 +71,10 @@ def load_sources(args) -> tuple[list, bool, str]:
     """(sources, labelled, what): the split of the kit's dataset, or the --input folder."""
     from labs.azure.attachments.analyze import Source
     from shared.datasets import attachments
-    from shared.datasets.loading import load_images
 
     if args.input is not None:
-        folder = load_images(args.input)  # names the file of anything corrupt or unsupported (exit 2)
-        return [Source.of(i) for i in folder.images[: args.limit]], folder.labelled, f"input {args.input.resolve()}"
+        sources, labelled = folder_sources(args.input)
+        return sources[: args.limit], labelled, f"input {args.input.resolve()}"
     if args.split == "stream":
         per = args.per_window or attachments.WINDOW_SIZE
         items = [a for s in attachments.SCENARIOS for w in attachments.stream(s, per_window=per) for a in w]
@@ -82,6 +82,30 @@ def load_sources(args) -> tuple[list, bool, str]:
     else:
         items = attachments.generate(args.limit or attachments.SPLIT_SIZES["test"], split="test")
     return [Source.of(a) for a in items], True, args.split
+
+
+def folder_sources(folder: Path) -> tuple[list, bool]:
+    """The images of a learner's folder in file-name order, and whether labels.jsonl labels them.
+
+    ``load_images`` lists the files both labs can use (PNG, JPEG, GIF, BMP, decoded once) and,
+    with ``keep_going``, the others instead of stopping at the first. Those go through the same
+    checks as every image (``prepare.prepare_image``, step 3): a corrupt, truncated or empty
+    file, or one that is not an image, is saved as refused with the reason while the rest are
+    analysed, and a format Image Analysis takes but the kit's folder reader does not (WEBP, TIFF,
+    ICO) is analysed too. A folder with no usable image, or a wrong labels file, stops before
+    anything is sent (InputError: exit 2, naming the file).
+    """
+    from labs.azure.attachments.analyze import Source
+    from shared.datasets.loading import load_images
+
+    loaded = load_images(folder, keep_going=True)
+    named = [(item.path.name, Source.of(item)) for item in loaded.images]
+    taken = {source.id for _, source in named}
+    for path, _ in loaded.unusable:
+        image_id = path.stem if path.stem not in taken else path.name  # a.png and a.webp: two images
+        taken.add(image_id)
+        named.append((path.name, Source(image_id, path.read_bytes)))
+    return [source for _, source in sorted(named, key=lambda pair: pair[0])], loaded.labelled
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,11 +165,13 @@ def _run(args, settings) -> int:
         print(f"\nInterrupted. {results.count()} results are saved in {out}; rerun with --resume to finish.",
               file=sys.stderr)
         return 130
-    labels = [{"id": s.id, "type": s.type, "fields": s.fields} for s in sources] if labelled else None
+    labels = [{"id": s.id, "type": s.type, "fields": s.fields} for s in sources
+              if s.type is not None] if labelled else None  # labels.jsonl skips the files load_images cannot use
     figures = evaluate.summary(results.results(), results.calls(), labels, evaluate.load_prices(),
                                time.monotonic() - started if pending else None, conn.emulated)
     (out / "results.json").write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     _print_summary(figures, conn.emulated, stats, out)
+    _print_refused(results.results())
     if not args.no_mlflow:
         params = {"images": what, "limit": args.limit, "features": ",".join(names), "tier": args.tier,
                   "tps": args.tps, "concurrency": args.concurrency, "max_attempts": args.max_attempts}
@@ -214,6 +240,15 @@ def _log_to_mlflow(figures: dict, params: dict, emulated: bool, out: Path) -> No
               "(check MLFLOW_TRACKING_URI, or add --no-mlflow)", file=sys.stderr)
         return
     print(f"MLflow run {run_id} (experiment {evaluate.EXPERIMENT})")
+
+
+def _print_refused(rows: list[dict], most: int = 10) -> None:
+    """Say which images were refused and why (all of them are in results.db)."""
+    refused = [row for row in rows if row["status"] == "refused"]
+    for row in refused[:most]:
+        print(f"refused {row['image_id']}: {row['reason']}")
+    if len(refused) > most:
+        print(f"... and {len(refused) - most} more refused (the reasons are in results.db)")
 
 
 def summary_rows(figures: dict) -> list[tuple[str, str]]:
