@@ -71,7 +71,9 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     def add(label, cell):
         rows.append([label, *(cell(r, s[r.stack]) for r in runs)])
 
-    rows.append([f"Quality on the same test {t.items} (95% intervals: Wilson for accuracy, bootstrap for F1)"])
+    same = len({frozenset(p.id for p in r.split("test")) for r in runs}) == 1
+    whose = "the same" if same else "each stack's own"
+    rows.append([f"Quality on {whose} test {t.items} (95% intervals: Wilson for accuracy, bootstrap for F1)"])
     add("source", lambda r, _: _quality_source(r))
     add(f"test {t.items} (n)", lambda r, x: f"{x['items']} ({x['classified']} classified)")
     add(f"accuracy ({t.label})", lambda r, x: _ci(x["accuracy"], x["accuracy_ci"]))
@@ -79,8 +81,9 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     if t.second_label:
         key = f"{t.second_label}_accuracy"
         add(f"accuracy ({t.second_label})", lambda r, x: _ci(x[key], x[f"{key}_ci"]))
-    for c in labels_of(runs[0]):
-        add(f"F1 {c} (n={s[runs[0].stack]['support_per_class'].get(c, 0)})",
+    ref = next((r for r in runs if r.quality_source), runs[0])  # measured: its test items are the ones scored
+    for c in labels_of(ref):
+        add(f"F1 {c} (n={s[ref.stack]['support_per_class'].get(c, 0)})",
             lambda r, x, c=c: _ci(x["f1_per_class"] and x["f1_per_class"].get(c),
                                   (x["f1_ci_per_class"] or {}).get(c, (None, None))))
     if any(s[r.stack]["fields"] for r in runs):
@@ -94,7 +97,7 @@ def table(runs: list[StackRun], s: dict[str, dict]) -> list[list[str]]:
     rows.append(["Usage and cost (billed units counted from the requests sent; prices under Cost assumptions)"])
     add("source", lambda r, _: r.usage_source)
     for unit in dict.fromkeys(k for r in runs for k in r.usage):
-        add(f"{unit} (test and stream)", lambda r, x, unit=unit: _fmt(r.usage[unit], "{:,.0f}") if unit in r.usage
+        add(f"{unit} (all requests)", lambda r, x, unit=unit: _fmt(r.usage[unit], "{:,.0f}") if unit in r.usage
             else "none")
     add(f"est. cost per 1,000 {t.items} at {REFERENCE_VOLUME:,}/month (USD)",
         lambda r, x: _fmt(x["cost_per_1000_usd"], "{:.4f}"))

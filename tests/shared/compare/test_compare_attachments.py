@@ -26,7 +26,7 @@ from shared.compare.attachments import (
 )
 from shared.compare.collect import CompareOptions, same_items
 from shared.compare.records import summary_row
-from shared.compare.report import NOT_MEASURED, findings, write_report
+from shared.compare.report import NOT_MEASURED, findings, table, write_report
 from shared.datasets.attachments import SCENARIOS, TYPES, read_labels
 
 PRICES = {"read": 1.5, "caption": 1.5, "tags": 1.0}  # USD per 1,000 transactions
@@ -264,6 +264,10 @@ def test_offline_the_azure_side_analyses_fewer_images_and_nothing_is_intersected
     assert (rows["azure"]["stand_in_check"]["n"], rows["gcp"]["items"]) == (10, TEST_N)
     assert len(runs[1].split("stream")) == len(SCENARIOS) * WINDOWS * PER_WINDOW
     assert "the first 10 of the 40 test images" in runs[0].notes[-1] and "no stream image" in runs[0].notes[-1]
+    cells = table(runs, rows)
+    assert ["Quality on each stack's own test images (95% intervals: Wilson for accuracy, bootstrap for F1)"] in cells
+    assert sum(int(r[0].split("n=")[1].rstrip(")")) for r in cells if r[0].startswith("F1 ")) == TEST_N, \
+        "per-class n of the measured stack"
     assert not azure_quality_measurable(opts) and set(azure_folders({"test": 1, "stream/none": 2}, False)) == {"test"}
     defaults = CompareOptions(out=tmp_path, limit=100)
     assert azure_test_limit(defaults) == 10 and azure_test_limit(CompareOptions(out=tmp_path, limit=5)) == 5
