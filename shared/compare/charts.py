@@ -113,10 +113,15 @@ def latency_distribution(runs: list[StackRun], path: Path) -> Path:
                 label=f"{_label(run)}, n={len(values)}")
         ax.plot([values[len(values) // 2]], [0.5], marker="o", color=COLORS.get(run.stack))
     ax.set_xscale("log")
-    # plain numbers at 1, 2, 5 x 10^k: matplotlib's labelled minor ticks of a short log axis overlap
+    # plain numbers at 1, 2, 5 x 10^k (matplotlib's labelled minor ticks of a short log axis overlap);
+    # over more than 3 decades only at 10^k, or the 1-2-5 labels run into each other
+    import math
+
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    lo, hi = ax.get_xlim()
+    decades = math.log10(hi / lo) if lo > 0 else 0
+    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0) if decades <= 3 else (1.0,)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_ylim(0, 1.05)
