@@ -191,6 +191,19 @@ def test_retry_after_zero_is_honoured_and_negative_ignored(lab):
     assert got == 0.25, f"Retry-After: -1 is not a sensible wait: back off (0.25 s for the first retry), got {got}"
 
 
+@pytest.mark.exercise(6)
+@pytest.mark.points(1)
+def test_limiter_forgets_old_calls_one_by_one(lab):
+    """2 calls per 1 s, guard 0.25 s (so calls count for 1.25 s), spaced 0.5 s apart."""
+    limiter = lab("ratelimit").CallLimiter(2, 1.0, guard_s=0.25, clock=lambda: 0.0)
+    admitted = [limiter.reserve(now=t) for t in (0.0, 0.5, 1.25, 1.75)]
+    assert admitted == [0.0] * 4, f"each of these calls has room: {admitted}"
+    wait = limiter.reserve(now=2.25)
+    assert wait == pytest.approx(0.25), (
+        f"at t=2.25 the calls of t=1.25 and 1.75 still count (sent within 1.25 s): wait until t=2.5, got {wait}; "
+        "drop each call older than window_s + guard_s, even while newer ones still count")
+
+
 # Exercise 8: store.ResultStore.record --------------------------------------------------------
 
 @pytest.mark.exercise(8)
