@@ -96,7 +96,8 @@ def pytest_runtestloop(session):
         module = file.stem.split("__")[0]
         shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
         use_root(root)
-        caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"]))
+        owners = module_exercises(plan["lab"], Path(plan["kit"]), module)
+        caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"], owners))
         seconds[file.name] = round(time.perf_counter() - started, 2)
         Path(plan["out"]).write_text(json.dumps(caught, indent=1), encoding="utf-8")
         Path(plan["out"]).with_suffix(".seconds.json").write_text(json.dumps(seconds, indent=1), encoding="utf-8")
@@ -111,10 +112,20 @@ def use_root(root: Path) -> None:
     os.environ[LAB_ROOT_ENV] = str(root)
 
 
-def tests_for(items: list, module: str, exercise: int | None) -> list:
-    """The graded tests of ``exercise`` (all when None), those named after ``module`` first."""
+def module_exercises(lab_id: str, kit: Path, module: str) -> set[int]:
+    """The exercises with a function in ``module``."""
+    from shared.grading.exercises import load_exercises
+
+    return {e.number for e in load_exercises(lab_id, kit)
+            if any(spec.split(":")[0] == module for spec in e.functions)}
+
+
+def tests_for(items: list, module: str, exercise: int | None, owners: set[int] = frozenset()) -> list:
+    """The graded tests of ``exercise`` (all when None): those named after ``module`` first, then
+    those of the exercises with a function in it (``owners``), where a bug there shows soonest."""
     chosen = [i for i in items if exercise is None or exercise_of(i) == exercise]
-    return sorted(chosen, key=lambda i: module not in f"{Path(str(i.path)).stem}::{i.name}")
+    return sorted(chosen, key=lambda i: (module not in f"{Path(str(i.path)).stem}::{i.name}",
+                                         exercise_of(i) not in owners))
 
 
 def first_losing_test(items: list) -> str | None:
