@@ -151,3 +151,20 @@ def test_predict_with_retries_uses_the_timeout_and_initial_wait_passed_in(lab_mo
     # Back-off from initial=0.001 s waits at most 0.001 * (1+2+4+8+16+16) = 0.047 s in all; from the
     # default 0.5 s it would wait about 12 s on average (waits drawn between 0 and 0.5, 1, 2, 4, 8, 8 s).
     assert waited < 1.5, f"the waits between tries add up to {waited:.2f} s: back off from the initial wait passed in"
+
+
+# Exercise 8: monitor.image_statistics --------------------------------------------------------
+
+@pytest.mark.exercise(8)
+@pytest.mark.points(1, timeout=120)
+def test_a_large_and_a_small_copy_of_one_picture_agree(lab_module):
+    """Statistics on the grey image scaled to at most STATS_SIDE px (the docstring's reason)."""
+    monitor = lab_module(LAB, "monitor")
+    blocks = (np.random.default_rng(3).random((16, 32)) > 0.5).astype(np.uint8) * 255  # 8-px squares
+    small = Image.fromarray(blocks).resize((256, 128), Image.Resampling.NEAREST).convert("RGB")
+    large = small.resize((1024, 512), Image.Resampling.NEAREST)  # the same picture, 4x the pixels
+    a, b = monitor.image_statistics(encoded(small)), monitor.image_statistics(encoded(large))
+    assert abs(a["sharpness"] - b["sharpness"]) < 0.35, (
+        f"sharpness {a['sharpness']:.2f} at 256x128 and {b['sharpness']:.2f} at 1024x512: scale the image to "
+        f"at most STATS_SIDE ({monitor.STATS_SIDE}) px on its longer side before measuring, so copies agree")
+    assert a["aspect_ratio"] == b["aspect_ratio"] == 2.0
