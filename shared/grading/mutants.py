@@ -7,6 +7,9 @@ per mutant; this sweep pays it once per batch of mutants:
     result = sweep("gcp/ticket_triage", kit_root, [(mutant_file, exercise_or_None), ...], work_dir)
     result.caught_by[mutant_file.name]   # nodeid of the first test that lost points, or None
 
+An entry may also be a folder holding ``labs/<lab>`` (e.g. a copy with some exercises done),
+graded as it is.
+
 In the child process (this module loaded as a pytest plugin with ``--mutant-sweep PLAN``), each
 mutant gets its own copy of the reference with the mutant in place of its module. ``labs.*`` is
 imported afresh from that copy (subprocesses a test starts see it too, through ``--lab-root``'s
@@ -92,9 +95,12 @@ def pytest_runtestloop(session):
     for index, mutant in enumerate(plan["mutants"]):
         started = time.perf_counter()
         file = Path(mutant["file"])
-        root = copy_reference(Path(plan["kit"]), plan["lab"], Path(plan["work"]) / f"m{index}")
-        module = file.stem.split("__")[0]
-        shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
+        if file.is_dir():  # a prepared copy of the lab, graded as it is
+            root, module = file, ""
+        else:
+            root = copy_reference(Path(plan["kit"]), plan["lab"], Path(plan["work"]) / f"m{index}")
+            module = file.stem.split("__")[0]
+            shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
         use_root(root)
         owners = module_exercises(plan["lab"], Path(plan["kit"]), module)
         caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"], owners))

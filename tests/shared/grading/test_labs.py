@@ -201,17 +201,27 @@ def test_each_mutant_loses_points(kit, lab_id, mutants_root, shard, shards, tmp_
     control = tmp_path / f"{last.stem.split('__')[0]}__control.py"
     shutil.copyfile(kit / "labs" / lab_id / control.name.replace("__control", ""), control)
     plan.append((control, None if shard == 0 else plan[-1][1]))
+    only = None
+    if shard == 0 and kit == KIT_ROOT:  # test_each_exercise_grades_on_its_own's end-to-end part
+        number = load_exercises(lab_id, kit)[-1].number
+        only = (tmp_path / f"only-exercise-{number}", number)
+        copy_with_exercises_done(lab_id, {number}, only[0], kit)
+        plan.append(only)
     result = sweep(lab_id, kit, plan, tmp_path / "sweep")
     missing = [m.name for m, _ in plan if m.name not in result.caught_by]
     assert not missing, f"the sweep stopped before grading {missing}:\n{result.log[-4000:]}"
     survivors = [f"{m.name} ({(m.read_text().splitlines() or [''])[0]})"
-                 for m, _ in plan[:-1] if result.caught_by[m.name] is None]
+                 for m in mutants if result.caught_by[m.name] is None]
     assert not survivors, (f"these mutants still score full marks on {lab_id}: a graded test "
                            f"should catch each bug: {survivors}")
     assert result.caught_by[control.name] is None, (
         f"the unchanged reference of {lab_id} lost points on {result.caught_by[control.name]} after "
         "the mutants: the reference must score full marks, and the sweep must not leak state "
         f"between mutants (run that test alone to tell which)\n{result.log[-3000:]}")
+    if only is not None:
+        assert result.caught_by[only[0].name] is None, (
+            f"a copy of {lab_id} with only exercise {only[1]} done loses points on "
+            f"{result.caught_by[only[0].name]}: each exercise must grade on its own")
 
 
 @pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
@@ -328,7 +338,7 @@ def test_each_exercise_grades_on_its_own(kit, lab_id, mutants_root, tmp_path, st
     without grading every such copy: on the starter copy each test fails on its *own* exercise
     (never "also needs" another, never an error); the reference copy scores full marks (its own
     check); and, end to end, copies with only one exercise done (every exercise of the sample
-    labs, the last of each kit lab) earn exactly that exercise's points.
+    labs; the last of each kit lab, in its first mutant batch) earn exactly that exercise's points.
     """
     starter = student_result(kit, lab_id)
     wrong = [f"{t.name} (exercise {t.exercise}): {t.status}: {t.feedback.splitlines()[0] if t.feedback else ''}"
@@ -338,9 +348,9 @@ def test_each_exercise_grades_on_its_own(kit, lab_id, mutants_root, tmp_path, st
     points = {}
     for test in starter.tests:
         points[test.exercise] = points.get(test.exercise, 0) + test.max_score
-    numbers = [e.number for e in load_exercises(lab_id, kit)]
-    if kit == KIT_ROOT:
-        numbers = numbers[-1:]
+    # The kit labs' last exercise alone is graded in their first mutant batch, whose process has
+    # already paid for its imports and models (test_each_mutant_loses_points).
+    numbers = [e.number for e in load_exercises(lab_id, kit)] if kit != KIT_ROOT else []
     with ThreadPoolExecutor(max_workers=2) as pool:  # each grading is its own subprocess
         results = list(pool.map(lambda n: _grade_only(kit, lab_id, n, tmp_path), numbers))
     problems = [f"only exercise {n} done: exercise {n} scores {r.summary}, expected "
