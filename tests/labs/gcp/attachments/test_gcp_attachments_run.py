@@ -101,3 +101,15 @@ def test_the_tuning_trials_read_your_train_images_from_cloud_storage(lab_module,
     read = trainer.load_data(uri, None, None)
     for mine, theirs in ((ctx.splits.train, read.train), (ctx.splits.validation, read.validation)):
         assert sorted((i.type, i.data) for i in theirs) == sorted((i.type, i.data) for i in mine)
+
+
+def test_the_data_stage_draws_the_splits_once_and_no_stream(lab_module, tmp_path, capsys):
+    """The stream is drawn by the monitor stage when it needs it; a second run reuses the splits."""
+    run = lab_module(LAB, "run")
+    out = tmp_path / "o"
+    assert run.main(["--stage", "data", "--scale", "0.001", "--out", str(out)]) == 0  # 10 images a split
+    assert "drawing" in capsys.readouterr().out
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["test", "train", "validation"]
+    assert json.loads((out / "results.json").read_text())["stages"]["data"]["train"] == 10
+    assert run.main(["--stage", "data", "--scale", "0.001", "--out", str(out)]) == 0
+    assert "reused" in capsys.readouterr().out
