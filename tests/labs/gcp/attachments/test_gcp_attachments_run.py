@@ -113,3 +113,25 @@ def test_the_data_stage_draws_the_splits_once_and_no_stream(lab_module, tmp_path
     assert json.loads((out / "results.json").read_text())["stages"]["data"]["train"] == 10
     assert run.main(["--stage", "data", "--scale", "0.001", "--out", str(out)]) == 0
     assert "reused" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_learner_sees_the_baseline_before_doing_tracking(images, lab_module, tmp_path):
+    """Exercises 1-2 done, tracking (6) not: the baseline stage reports its score and is saved
+    (untracked); the run still ends naming exercise 6, exit 3, no traceback."""
+    import subprocess
+    import sys
+
+    from shared.grading.exercises import copy_with_exercises_done
+
+    train = images(lab_module).folder / "train"
+    copy_with_exercises_done(LAB, {1, 2}, tmp_path / "ws")
+    out = tmp_path / "o"
+    code = "import sys; sys.argv[0] = 'labkit'; from shared.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code, "run", LAB, "--workspace", str(tmp_path / "ws"),
+                             "--stage", "baseline", "--train", str(train), "--out", str(out)],
+                            capture_output=True, text=True, timeout=170)
+    assert result.returncode == 3 and "Traceback" not in result.stderr, result.stderr[-2000:]
+    assert "Exercise 6: Tracking" in result.stderr and "macro-F1" in result.stdout, result.stdout + result.stderr
+    baseline = json.loads((out / "results.json").read_text())["stages"]["baseline"]
+    assert baseline["tracked"] is False and 0 <= baseline["macro_f1"] <= 1
