@@ -200,6 +200,8 @@ def run_gcp(opts: CompareOptions) -> StackRun:
             print(f"gcp/ticket_triage: stage {stage} already done in {base}, kept")
             continue
         args = ["--target", opts.target, "--stage", stage, "--out", str(base)]
+        if stage == "monitor":
+            args.append("--no-retrain")  # the report has no use for the lab's retraining figure
         _check(main(args), f"labkit run gcp/ticket_triage {' '.join(args)}", base)
     return gcp_run_from(base, tuned=opts.tune, emulated=opts.target == "mock")
 

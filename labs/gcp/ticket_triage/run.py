@@ -51,6 +51,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--stream", type=Path, default=None,
                    help="monitor your own stream of tickets (labels optional; windows from the "
                         f"'window' field, else {WINDOW_SIZE} tickets each)")
+    p.add_argument("--no-retrain", action="store_true",
+                   help="monitor only: skip retraining on the drifted windows (the before/after "
+                        "figure), which trains a model again")
     p.add_argument("--difficulty", choices=("standard", "hard"), default="standard",
                    help="the kit dataset's setting: standard (the guide's figures) or hard "
                         "(overlapping categories; see shared/datasets/README.md)")
@@ -335,7 +338,9 @@ def stage_monitor(ctx: Context) -> dict:
                             "alerts": {r.window: r.alert_features for r in reports if r.alert},
                             "accuracy": [round(r.accuracy, 3) for r in reports]}
     _write_predictions(ctx.out / "predictions" / "stream.jsonl", *zip(*all_preds, strict=True))
-    if ctx.stream is None:
+    if ctx.stream is None and ctx.args.no_retrain:
+        say("   no retraining (--no-retrain)")
+    elif ctx.stream is None:
         report["retraining"] = _retrain_on_recent(ctx, dataset, report)
     elif not ctx.stream[1]:
         say(f"   {ctx.args.stream} has no labels: accuracy per window is not measured, no retraining.")

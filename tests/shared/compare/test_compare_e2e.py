@@ -41,6 +41,8 @@ def test_report_numbers_come_from_the_labs_own_records(compared):
     gcp = {r["id"]: r for r in map(json.loads, gcp_lines) if r["id"] in truth and r["id"] in dict(rows)}
     gcp_acc = sum(r["category"] == r["true_category"] for r in gcp.values()) / len(gcp)
     assert figures["gcp"]["accuracy"] == pytest.approx(gcp_acc)
+    monitored = json.loads((out / "gcp" / "results.json").read_text())["monitor"]
+    assert "retraining" not in monitored, "compare runs the monitor stage with --no-retrain"
 
 
 @pytest.mark.slow
