@@ -38,8 +38,10 @@ def documented_commands(release: Path) -> list[tuple[str, str]]:
     return found
 
 
-def labkit(release: Path, command: str, timeout: float = 240):
-    """Run a documented command with the release's own code (its folder first on sys.path)."""
+def labkit(release: Path, command: str, timeout: float = 600):
+    """Run a documented command with the release's own code (its folder first on sys.path).
+    The timeout only catches a hang: `labkit run gcp/attachments` draws 3,500 images first
+    (about a minute on a free core, four under heavy load)."""
     args = command.split()[1:]
     code = "import sys; sys.argv[0] = 'labkit'; from shared.cli import main; main()"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LABKIT_")}
