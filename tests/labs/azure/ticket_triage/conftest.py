@@ -68,3 +68,16 @@ def run_triage(lab, tickets_dataset, tmp_path):
         return store, asyncio.run(go())
 
     return run
+
+
+def sdk_error(azure_openai, connection, item: dict | None = None, **client_kwargs):
+    """The exception the real SDK raises for one scripted answer (or a real refusal)."""
+    import openai  # here, not at the top: grading one exercise collects every test module
+
+    if item is not None:
+        azure_openai.control.script(item)
+    client = azure_openai.client(max_retries=0, **client_kwargs)
+    with pytest.raises(openai.OpenAIError) as caught:
+        client.chat.completions.create(model=connection.deployment, max_tokens=5,
+                                       messages=[{"role": "user", "content": "My invoice is wrong"}])
+    return caught.value

@@ -9,24 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 
-import openai
 import pytest
 
-
-def _error_from(azure_openai, connection, item: dict | None = None, **client_kwargs):
-    """The exception the real SDK raises for one scripted answer (or a real refusal)."""
-    if item is not None:
-        azure_openai.control.script(item)
-    client = azure_openai.client(max_retries=0, **client_kwargs)
-    with pytest.raises(openai.OpenAIError) as caught:
-        client.chat.completions.create(model=connection.deployment, max_tokens=5,
-                                       messages=[{"role": "user", "content": "My invoice is wrong"}])
-    return caught.value
+from tests.labs.azure.ticket_triage.conftest import sdk_error
 
 
 @pytest.mark.exercise(7)
 @pytest.mark.points(2)
 def test_error_kind_maps_each_sdk_error_to_what_the_run_does(lab, azure_openai, connection):
+    import openai
+
     classify = lab("classify")
     cases = {
         "rate_limited": {"error": "rate_limit"},
@@ -36,18 +28,18 @@ def test_error_kind_maps_each_sdk_error_to_what_the_run_does(lab, azure_openai, 
                            "message": "This model's maximum context length is 10 tokens."},
     }
     for expected, item in cases.items():
-        exc = _error_from(azure_openai, connection, item)
+        exc = sdk_error(azure_openai, connection, item)
         got = classify.error_kind(exc)
         assert got == expected, (
             f"error_kind({type(exc).__name__}, code={getattr(exc, 'code', None)!r}) returned {got!r}; "
             f"expected {expected!r}: 429 -> wait, 400 with a code -> handle that batch, 5xx -> retry.")
-    lost = openai.APIConnectionError(request=_error_from(azure_openai, connection,
+    lost = openai.APIConnectionError(request=sdk_error(azure_openai, connection,
                                                          {"error": "server_error"}).request)
     assert classify.error_kind(lost) == "connection", "a dropped connection is retried: 'connection'."
-    wrong_key = _error_from(azure_openai, connection, None, api_key="not-the-key")
+    wrong_key = sdk_error(azure_openai, connection, None, api_key="not-the-key")
     with pytest.raises(classify.ServiceError):
         classify.error_kind(wrong_key)
     assert isinstance(wrong_key, openai.AuthenticationError)
     missing = dataclasses.replace(connection, deployment="no-such-deployment")
     with pytest.raises(classify.ServiceError):
-        classify.error_kind(_error_from(azure_openai, missing))
+        classify.error_kind(sdk_error(azure_openai, missing))

@@ -12,7 +12,6 @@ import asyncio
 import dataclasses
 import time
 
-import mlflow
 import pytest
 
 
@@ -74,6 +73,8 @@ def test_the_key_never_appears_in_output_or_mlflow(lab, azure_openai, monkeypatc
     assert code != 0 and "error" in printed.err.lower(), "a refused key must end the run with a clear error."
     for secret in (key, "sk-wrong-" + key[::-1]):
         assert secret not in printed.out + printed.err, "a key appeared in the output: never print or log keys."
+    import mlflow  # here, not at the top: grading one exercise collects every test module
+
     runs = mlflow.search_runs(search_all_experiments=True, output_format="list")
     logged = " ".join(str(r.data.params) + str(r.data.tags) for r in runs)
     assert runs and key not in logged, "the key appeared in MLflow params or tags."

@@ -12,10 +12,10 @@ from __future__ import annotations
 import dataclasses
 import sqlite3
 
-import openai
 import pytest
 
 from shared.tokens import count_tokens, encoding_for
+from tests.labs.azure.ticket_triage.conftest import sdk_error
 
 MODEL = "gpt-4o-mini"
 OTHER_MODEL = "gpt-4"  # cl100k_base: counts non-Latin text differently from gpt-4o-mini's o200k_base
@@ -220,35 +220,25 @@ def test_client_read_timeout_is_the_one_passed_in(lab, connection):
 
 # Exercise 7: classify.error_kind -------------------------------------------------------------
 
-def _error_from(azure_openai, connection, item: dict | None = None, **client_kwargs):
-    if item is not None:
-        azure_openai.control.script(item)
-    client = azure_openai.client(max_retries=0, **client_kwargs)
-    with pytest.raises(openai.OpenAIError) as caught:
-        client.chat.completions.create(model=connection.deployment, max_tokens=5,
-                                       messages=[{"role": "user", "content": "My invoice is wrong"}])
-    return caught.value
-
-
 @pytest.mark.exercise(7)
 @pytest.mark.points(2)
 def test_error_kind_retries_408_409_and_stops_on_other_refusals(lab, azure_openai, connection):
     classify = lab("classify")
     for status in (408, 409):
-        exc = _error_from(azure_openai, connection, {"status": status, "message": "try again"})
+        exc = sdk_error(azure_openai, connection, {"status": status, "message": "try again"})
         assert classify.error_kind(exc) == "server_error", (
             f"HTTP {status} ({type(exc).__name__}) is worth retrying after a pause: 'server_error'.")
     for item in ({"status": 400, "code": "unsupported_parameter", "message": "bad parameter"},
                  {"status": 422, "message": "unprocessable"}):
-        exc = _error_from(azure_openai, connection, item)
+        exc = sdk_error(azure_openai, connection, item)
         with pytest.raises(classify.ServiceError):
             classify.error_kind(exc)
-    wrong_key = _error_from(azure_openai, connection, None, api_key="not-the-key")
+    wrong_key = sdk_error(azure_openai, connection, None, api_key="not-the-key")
     with pytest.raises(classify.ServiceError, match="AZURE_OPENAI_API_KEY|Entra|az login"):
         classify.error_kind(wrong_key)
     missing = dataclasses.replace(connection, deployment="no-such-deployment")
     with pytest.raises(classify.ServiceError, match="AZURE_OPENAI_DEPLOYMENT|AZURE_OPENAI_ENDPOINT"):
-        classify.error_kind(_error_from(azure_openai, missing))
+        classify.error_kind(sdk_error(azure_openai, missing))
     with pytest.raises(KeyError):  # not an SDK error: a bug to see, never a retry
         classify.error_kind(KeyError("results"))
 
