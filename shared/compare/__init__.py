@@ -92,30 +92,68 @@ def compare(pair: Pair, opts: CompareOptions, workspace: Path | None = None,
 
 def demo(out: Path) -> int:
     """The README's main job: compare both stacks on both task pairs in mock mode, small enough for
-    a laptop. The ticket pair writes to OUT, the image pair to OUT/attachments; a pair that fails
-    says why and the other still runs."""
+    a laptop. The ticket pair writes to OUT, the image pair to OUT/attachments. The two pairs run
+    side by side, one process each (on two cores the demo takes as long as the longer pair); each
+    one's output goes to its log and is shown when it ends. A pair that fails says why and the
+    other still runs."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import typer
+
+    jobs = {"tickets": (out, out / "demo-tickets.log"),
+            "attachments": (out / "attachments", out / "attachments" / "demo.log")}
+    typer.secho("Running both pairs side by side (tickets, attachments); their output: "
+                + ", ".join(str(log) for _, log in jobs.values()), bold=True)
+    # spawn, not fork: each pair starts its own emulators and TensorFlow in a clean process
+    with ProcessPoolExecutor(len(jobs), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {name: pool.submit(_demo_pair, name, folder, log) for name, (folder, log) in jobs.items()}
+        codes = {}
+        for name, future in futures.items():
+            try:
+                codes[name] = future.result()
+            except Exception as exc:  # a crash in the pair's process: its log says how far it got
+                codes[name] = 1
+                typer.secho(f"error: the {name} pair stopped: {type(exc).__name__}: {exc}", err=True)
+            typer.secho(f"\n== labkit compare {name} ==", bold=True)
+            log = jobs[name][1]
+            typer.echo(log.read_text(encoding="utf-8", errors="replace").rstrip() if log.is_file() else "")
+    for name, (folder, _) in jobs.items():
+        if codes[name] == 0:
+            typer.secho(f"\nReport ({name}): {(folder / 'report' / 'report.html').resolve()}", bold=True)
+            typer.echo(f"        {(folder / 'report' / 'report.md').resolve()} (and the charts beside it)")
+    failed = [code for code in codes.values() if code]
+    return 3 if 3 in failed else (failed[0] if failed else 0)
+
+
+def _demo_pair(name: str, out: Path, log: Path) -> int:
+    """One pair of the demo in this (child) process, everything it prints (its labs' child
+    processes too) into LOG; the exit code."""
+    import os
+    import sys
+
     import typer
 
     from shared.labrun import unfinished_exit
 
-    reports, code = [], 0
-    for pair, opts in ((PAIRS["tickets"], CompareOptions(out=out)),
-                       (PAIRS["attachments"], CompareOptions(out=out / "attachments", **ATTACHMENT_DEFAULTS))):
-        typer.secho(f"\n== labkit compare {pair.name} ==", bold=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w", encoding="utf-8") as stream:
+        sys.stdout.flush(), sys.stderr.flush()
+        os.dup2(stream.fileno(), 1), os.dup2(stream.fileno(), 2)
+        options = ATTACHMENT_DEFAULTS if name == "attachments" else {}
         try:
-            reports.append((pair, compare(pair, opts)))
+            compare(PAIRS[name], CompareOptions(out=out, **options))
         except CompareError as exc:
-            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-            code = code or 1
+            typer.secho(f"error: {exc}", err=True)
+            return 1
         except NotImplementedError as exc:
             code = unfinished_exit(exc)
             if code is None:
                 raise
             return code
-    for pair, paths in reports:
-        typer.secho(f"\nReport ({pair.name}): {paths['html'].resolve()}", bold=True)
-        typer.echo(f"        {paths['markdown'].resolve()} (and the charts beside it)")
-    return code
+        finally:
+            sys.stdout.flush(), sys.stderr.flush()
+    return 0
 
 
 __all__ = ["ATTACHMENT_DEFAULTS", "PAIRS", "CompareError", "CompareOptions", "Pair", "check_ready", "compare",
