@@ -2,7 +2,7 @@
 against the same pipeline without one.
 
     python benchmarks/azure_attachments_throughput.py [--images 200] [--tps 20] [--ocr-images 40] [--ocr-tps 2]
-        [--concurrency 8] [--ocr-concurrency 2] [--repeat 1] [--guard 0.02] [--skip-ocr] [--limiter-only]
+        [--concurrency 8] [--ocr-concurrency 2] [--repeat 1] [--guard 0.03] [--skip-ocr] [--limiter-only]
 
 Two set-ups, each run twice (the lab's ``CallLimiter`` paced to the quota; then no client-side
 limiter, only the lab's retries after 429s), through the lab's own ``Analyzer`` (prepare, call,
@@ -110,6 +110,7 @@ def run_once(server, sources, features, tps: int, paced: bool, concurrency: int,
     server.reset(tps)
     conn = VisionConnection(server.url, Secret(server.api_key), True)
     results = store.ResultStore(Path(tempfile.mkdtemp()) / "r.db")
+    guard_s = ratelimit.GUARD_S if guard_s is None else guard_s
     limiter = ratelimit.CallLimiter(tps, 1.0, guard_s=guard_s) if paced else ratelimit.NoLimit()
     config = analyze.AnalyzeConfig(features=features, max_attempts=8, concurrency=concurrency)
     started, cpu = time.monotonic(), time.process_time() + server.cpu_s()
@@ -158,7 +159,7 @@ def main() -> None:
     p.add_argument("--ocr-images", type=int, default=40)
     p.add_argument("--ocr-tps", type=int, default=2)
     p.add_argument("--concurrency", type=int, default=8)
-    p.add_argument("--guard", type=float, default=0.02, help="the limiter's guard_s (default: the lab's, 0.02)")
+    p.add_argument("--guard", type=float, default=None, help="the limiter's guard_s (default: the lab's GUARD_S)")
     p.add_argument("--skip-ocr", action="store_true", help="only the tags set-up")
     p.add_argument("--repeat", type=int, default=1, help="runs of each client (default 1)")
     p.add_argument("--limiter-only", action="store_true", help="skip the client without a limiter")

@@ -211,7 +211,8 @@ class Analyzer:
         exception); 'refused' returns Attempt('refused', reason=the service's message); 'failed',
         or 'retry' on the last try, returns Attempt('failed', reason saying what and after how
         many tries); 'retry' otherwise waits ``ratelimit.retry_delay(n - 1, response headers)``
-        with ``self.sleep`` (a 429 also pauses the limiter for that long) and tries again.
+        with ``self.sleep`` (a 429 also pauses the limiter for that long) and tries again; each
+        retry is counted in ``self.stats.retries`` (the run's progress line shows it).
         """
         # BEGIN SOLUTION
         # HINT: loop attempts: call_once; on error branch on error_kind; pause the limiter on 429; sleep.
