@@ -126,3 +126,12 @@ def trained(images):
         return made[key]
 
     return get
+
+
+def encoded(image, fmt: str = "PNG") -> bytes:
+    """A PIL image as the bytes of an image file (PNG unless FMT says otherwise)."""
+    import io
+
+    buffer = io.BytesIO()
+    image.save(buffer, fmt)
+    return buffer.getvalue()

@@ -6,22 +6,15 @@ The same rules as the visible tests, on inputs the learner has not seen.
 from __future__ import annotations
 
 import base64
-import io
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from shared.datasets.attachments import TYPES
-from tests.labs.gcp.attachments.conftest import LAB
+from tests.labs.gcp.attachments.conftest import LAB, encoded
 
 pytestmark = pytest.mark.hidden
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
 
 
 @pytest.mark.exercise(1)

@@ -5,20 +5,12 @@ Each test names the broken variants it catches; they live in tests/mutants/gcp/a
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from shared.datasets.attachments import TYPES
-from tests.labs.gcp.attachments.conftest import IMAGE_SIZE, LAB
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
+from tests.labs.gcp.attachments.conftest import IMAGE_SIZE, LAB, encoded
 
 
 def half_dark(width: int = 128, height: int = 128) -> Image.Image:

@@ -9,7 +9,6 @@ limit by the hint's size formula.
 
 from __future__ import annotations
 
-import io
 import time
 
 import httpx
@@ -18,14 +17,7 @@ import pytest
 from PIL import Image
 
 from shared.datasets.attachments import TYPES
-from tests.labs.gcp.attachments.conftest import LAB
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
-
+from tests.labs.gcp.attachments.conftest import LAB, encoded
 
 # Exercise 1: data.make_dataset --------------------------------------------------------------
 

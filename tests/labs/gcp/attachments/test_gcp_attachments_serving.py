@@ -4,7 +4,6 @@ drift monitoring on image statistics."""
 from __future__ import annotations
 
 import base64
-import io
 import math
 
 import httpx
@@ -12,14 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.labs.gcp.attachments.conftest import IMAGE_SIZE, LAB
-
-
-def encoded(image: Image.Image, fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, fmt)
-    return buffer.getvalue()
-
+from tests.labs.gcp.attachments.conftest import IMAGE_SIZE, LAB, encoded
 
 # Exercise 6: tracking -----------------------------------------------------------------------
 
