@@ -46,7 +46,11 @@ def time_lab(lab_id: str, work: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    labs = argv or [lab.id for lab in LABS if mutants_of(lab.id, KIT_MUTANTS)]
+    with_mutants = [lab.id for lab in LABS if mutants_of(lab.id, KIT_MUTANTS)]
+    if any(a.startswith("-") for a in argv) or set(argv) - set(with_mutants):
+        print(__doc__.split("\n\n")[1] + f"\nLabs with mutants: {', '.join(with_mutants)}")
+        return 0 if argv in (["-h"], ["--help"]) else 2
+    labs = argv or with_mutants
     with tempfile.TemporaryDirectory(prefix="labkit-sweep-") as tmp:
         for lab_id in labs:
             time_lab(lab_id, Path(tmp))
