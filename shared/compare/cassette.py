@@ -50,12 +50,17 @@ class CassetteInfo:
         return f"recorded from {where}, {self.recorded_on}"
 
 
-def read_info(path: Path) -> CassetteInfo:
-    """What the cassette says about where and when it was recorded."""
+def read_exchanges(path: Path) -> list[dict]:
+    """The recorded exchanges of a cassette (one JSON object a line)."""
     try:
-        exchanges = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+        return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError) as exc:
         raise CassetteProblem(f"Cannot read the cassette {path}: {exc}.") from None
+
+
+def read_info(path: Path) -> CassetteInfo:
+    """What the cassette says about where and when it was recorded."""
+    exchanges = read_exchanges(path)
     chats = [e for e in exchanges if e.get("status") == 200 and "/chat/completions" in e.get("path", "")]
     if not chats:
         raise CassetteProblem(f"The cassette {path} holds no answered chat completion: record it again "
@@ -159,10 +164,7 @@ class VisionCassetteInfo:
 
 def read_vision_info(path: Path) -> VisionCassetteInfo:
     """What a Vision cassette says about where and when it was recorded."""
-    try:
-        exchanges = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, ValueError) as exc:
-        raise CassetteProblem(f"Cannot read the cassette {path}: {exc}.") from None
+    exchanges = read_exchanges(path)
     answered = [e for e in exchanges if e.get("status") == 200 and ":analyze" in e.get("path", "")]
     if not answered:
         raise CassetteProblem(f"The cassette {path} holds no answered image analysis: record it again "
