@@ -8,7 +8,9 @@
 
 Each finished stage is written to ``<out>/results.json`` at once (a crash never loses a finished
 stage; ``--stage X`` reuses what earlier stages left there). The kit's images go to
-``<out>/data/`` (drawn once and reused; the stream only when the monitor stage needs it), models
+``<out>/data/`` (drawn once and reused, by whichever stage first needs them, but not while
+exercise 2 is unwritten: the run names it at once instead; the stream only when the monitor
+stage needs it), models
 to ``<out>/models/``, per-image predictions to ``<out>/predictions/``, runs and the registered
 model to MLflow.
 
@@ -198,7 +200,8 @@ class Context:
             from labs.gcp.attachments import data
 
             if not (self.data_dir / "test" / "labels.jsonl").is_file():
-                raise StageError(f"no images in {self.data_dir}; run --stage data first.")
+                say(f"   no images in {self.data_dir} yet: drawing them first (the data stage)")
+                draw_kit_images(self)
             self._splits = data.kit_splits(self.data_dir)
         return self._splits
 
@@ -225,23 +228,50 @@ class Context:
 def stage_data(ctx: Context) -> dict:
     """The kit's train/validation/test images, drawn once: a later run with the same --scale reuses
     them. The stream is drawn by the monitor stage, when it needs it."""
-    from shared.datasets.attachments import SPLIT_SIZES, write_dataset
-
     if ctx.args.train:
         s = ctx.splits
         say(f"   your images {ctx.args.train}: {len(s.train)} train, {len(s.validation)} validation, "
             f"{len(s.test)} test")
         return {"source": str(ctx.args.train), "train": len(s.train), "validation": len(s.validation),
                 "test": len(s.test)}
-    sizes = {name: max(10, round(n * ctx.args.scale)) for name, n in SPLIT_SIZES.items()}
+    sizes = split_sizes(ctx.args.scale)
     value = {"source": "kit dataset (shared/datasets/attachments.py, seed 0)", "folder": str(ctx.data_dir),
              **sizes, "scale": ctx.args.scale}
     if all(_drawn(ctx.data_dir / name, n) for name, n in sizes.items()):
         say(f"   the kit's images are already in {ctx.data_dir} ({sizes}): reused")
         return value
+    draw_kit_images(ctx)
+    return value
+
+
+def split_sizes(scale: float) -> dict[str, int]:
+    from shared.datasets.attachments import SPLIT_SIZES
+
+    return {name: max(10, round(n * scale)) for name, n in SPLIT_SIZES.items()}
+
+
+def draw_kit_images(ctx: Context) -> None:
+    from shared.datasets.attachments import write_dataset
+
+    if ctx.args.stage in ("all", "baseline"):
+        _check_baseline_is_written()
+    sizes = split_sizes(ctx.args.scale)
     say(f"   drawing the kit's images into {ctx.data_dir} ({sizes}; about 60 images/s per core)...")
     write_dataset(ctx.data_dir, sizes=sizes, scenarios=(), workers=2)
-    return value
+
+
+def _check_baseline_is_written() -> None:
+    """Drawing the images takes a minute: when the next stage's exercise (2, the baseline's
+    features) is still the starter code, stop now with its message rather than after the wait."""
+    import io
+
+    from PIL import Image
+
+    from labs.gcp.attachments.baseline import image_features
+
+    blank = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(blank, format="PNG")
+    image_features(blank.getvalue())
 
 
 def _drawn(folder: Path, count: int) -> bool:
@@ -280,6 +310,7 @@ def stage_tune(ctx: Context) -> dict:
     from labs.gcp.attachments import track, tune
     from labs.gcp.attachments.trainer import METRIC, TrainResult
 
+    tune.vertex_parameter_spec()  # checked first: a mistake in it would show only after the local search
     say(f"   keras-tuner (Bayesian, {tune.MAX_TRIALS} trials of up to {tune.EPOCHS} epochs)...")
     search = tune.local_search(ctx.splits, ctx.out / "keras_tuner")
     for k, trial in enumerate(search.trials):

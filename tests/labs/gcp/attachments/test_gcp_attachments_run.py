@@ -116,6 +116,22 @@ def test_the_data_stage_draws_the_splits_once_and_no_stream(lab_module, tmp_path
 
 
 @pytest.mark.slow
+def test_a_run_without_the_baseline_stops_before_drawing_the_images(tmp_path):
+    """Drawing the kit's images takes a minute: a learner without exercise 2 hears so at once."""
+    import subprocess
+    import sys
+
+    from shared.grading.exercises import copy_with_exercises_done
+
+    copy_with_exercises_done(LAB, {1}, tmp_path / "ws")
+    code = "import sys; sys.argv[0] = 'labkit'; from shared.cli import main; main()"
+    result = subprocess.run([sys.executable, "-c", code, "run", LAB, "--workspace", str(tmp_path / "ws"),
+                             "--out", str(tmp_path / "o")], capture_output=True, text=True, timeout=170)
+    assert result.returncode == 3 and "Exercise 2: Baseline" in result.stderr, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list((tmp_path / "o").rglob("*.png")), "images were drawn before the run stopped"
+
+
 def test_a_learner_sees_the_baseline_before_doing_tracking(images, lab_module, tmp_path):
     """Exercises 1-2 done, tracking (6) not: the baseline stage reports its score and is saved
     (untracked); the run still ends naming exercise 6, exit 3, no traceback."""
