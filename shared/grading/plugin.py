@@ -86,6 +86,10 @@ class LabImportError(ImportError):
     """The lab module could not be imported; the message says which file and why."""
 
 
+class Unstarted(NotImplementedError):
+    """The test's exercise is still the untouched starter code: the test fails without running."""
+
+
 class LabExit(Exception):
     """Lab code called ``pytest.exit()``; turned into a failure of that one test."""
 
@@ -281,7 +285,7 @@ def describe_unfinished(exc: NotImplementedError, exercise: int | None = None,
 
 def describe_exception(exc: BaseException, exercise: int | None = None,
                        kit_root: Path | None = None) -> str:
-    if isinstance(exc, GradeTimeout | PartsFailed | LabImportError | LabExit):
+    if isinstance(exc, GradeTimeout | PartsFailed | LabImportError | LabExit | Unstarted):
         return str(exc)
     if isinstance(exc, AssertionError):
         return str(exc) or "an assertion failed (the test gave no message)"
@@ -348,6 +352,7 @@ class Grader:
         self.timeout = config.getoption("grade_timeout")
         self.seed = config.getoption("grade_seed")
         self.traceback = bool(config.getoption("grade_traceback"))
+        self.run_unstarted = bool(config.getoption("run_unstarted"))
 
     # collection ---------------------------------------------------------------------------
 
@@ -414,9 +419,26 @@ class Grader:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item):
         seed_everything(self.seed)  # before any fixture runs
+        self.fail_if_unstarted(item)
         with time_limit(self.limit_for(item), "set-up"):
             self.use_reference_for_other_exercises(item)
             return (yield)
+
+    def fail_if_unstarted(self, item) -> None:
+        """A test of an exercise still exactly as the starter code fails at once: its fixtures
+        (training, servers) would take seconds to reach the same NotImplementedError."""
+        from shared.grading.exercises import ExerciseError, unstarted
+
+        record = item.stash.get(RECORD_KEY, None)
+        root, kit = active_lab_root(), Path(self.config.rootpath).resolve()
+        if self.run_unstarted or record is None or record.exercise is None or root in (None, kit):
+            return
+        try:
+            found = unstarted(record.lab, record.exercise, root, kit)
+        except ExerciseError:
+            return
+        if found is not None:
+            raise Unstarted(f"not done yet: {found.where} ({found.exercise.label}). Hint: {found.hint}")
 
     def use_reference_for_other_exercises(self, item) -> None:
         """Grading a learner's copy: exercises other than this test's run the reference's code."""
@@ -485,6 +507,8 @@ class Grader:
         if failures:
             when, report, excinfo = failures[0]
             exc = excinfo.value if excinfo is not None else None
+            if isinstance(exc, Unstarted):
+                when = "call"  # a failed test of an unwritten exercise, not a broken set-up
             only_parts = len(failures) == 1 and when == "call" and isinstance(exc, PartsFailed)
             record.score = record.max_score * parts.fraction() if only_parts else 0.0
             record.status = (
@@ -603,6 +627,11 @@ def pytest_addoption(parser):
     )
     group.addoption(
         "--grade-traceback", action="store_true", help="Add tracebacks to the results' feedback."
+    )
+    group.addoption(
+        "--run-unstarted", action="store_true",
+        help="Run the tests of exercises still as the starter code too (by default they fail "
+             "without running; CI grades the starter copy this way to prove each would fail).",
     )
     group.addoption(
         "--grade-exercise", type=int, default=None,

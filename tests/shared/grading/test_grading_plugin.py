@@ -46,8 +46,28 @@ def test_student_copy_imports_and_scores_zero_with_hints(student_results):
     assert not echo.errors and not calc.errors
     shout = by_name(echo)["test_shout"]
     assert shout.status == "failed"
-    assert "(Exercise 1: Shout). Hint: str.upper() and an f-string" in shout.feedback
-    assert "shout('hi') must return 'HI!'" in shout.feedback  # the explicit feedback(...)
+    assert "not done yet: labs/sample/echo/text.py:shout (Exercise 1: Shout). Hint: str.upper() and an " \
+        "f-string" == shout.feedback
+
+
+def test_an_unstarted_exercise_fails_without_running_its_tests(student_root, tmp_path):
+    """Its tests would reach the starter's NotImplementedError after their fixtures (seconds of
+    training in the GCP labs); the grader says the same at once. --run-unstarted runs them (CI's
+    starter check), and an exercise begun in any way runs as usual."""
+    ran = grade_sample("sample/echo", student_root, extra_args=("--run-unstarted",))
+    assert "shout('hi') must return 'HI!'" in by_name(ran)["test_shout"].feedback  # the test's own feedback(...)
+    assert by_name(ran)["test_shout"].status == "failed"
+    begun = tmp_path / "begun"
+    shutil.copytree(student_root, begun)
+    text = begun / "labs" / "sample" / "echo" / "text.py"
+    starter = text.read_text()
+    first_try = "    return text  # a first try\n    raise NotImplementedError"
+    text.write_text(starter.replace("    raise NotImplementedError", first_try, 1))
+    shout = by_name(grade_sample("sample/echo", begun))["test_shout"]
+    assert shout.status == "failed" and "expected 'HI!'" in shout.feedback, shout.feedback
+    text.write_text(starter.replace("# HINT: str.upper() and an f-string", "# my notes: upper() then '!'"))
+    shout = by_name(grade_sample("sample/echo", begun))["test_shout"]
+    assert shout.feedback.startswith("not done yet:"), "a comment is no start on the exercise"
 
 
 def test_partial_credit_counts_passed_parts(tmp_path):

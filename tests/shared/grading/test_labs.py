@@ -127,8 +127,8 @@ def student_result(tmp_path_factory):
 
     def grade(kit, lab_id):
         def start_and_grade(folder):
-            start_lab(lab_id, folder, kit)
-            return grade_lab(lab_id, folder, kit_root=kit, with_hidden=True)
+            start_lab(lab_id, folder, kit)  # every test runs: this is what proves each one fails
+            return grade_lab(lab_id, folder, kit_root=kit, with_hidden=True, extra_args=("--run-unstarted",))
 
         return graded_once(tmp_path_factory, "student-" + case_id((kit, lab_id)), start_and_grade)
 
