@@ -48,3 +48,23 @@ def clean_environment(request, monkeypatch, tmp_path):
 
 # The lab_module fixture (graded tests reach lab code only through it) is provided by the
 # grading plugin, shared/grading/plugin.py, so grading can redirect it to a workspace.
+
+
+GRADED_BY_THE_SWEEP = "tests/shared/grading/test_labs.py::test_each_mutant_loses_points["
+
+
+def pytest_collection_modifyitems(config, items):
+    """A kit lab's graded tests run once per `make test`, not twice: the first batch of its mutant
+    sweep (test_labs.py) grades the reference with every graded test, hidden ones included, so
+    when that batch is collected too, the same tests are not also run here on the same code.
+    Run a lab's tests folder alone and they all run, as always."""
+    from shared.grading.plugin import lab_of, points_of
+
+    swept = {item.nodeid[len(GRADED_BY_THE_SWEEP):].split(":1of")[0] for item in items
+             if item.nodeid.startswith(GRADED_BY_THE_SWEEP) and ":1of" in item.nodeid
+             and item.get_closest_marker("skip") is None}
+    twice = [item for item in items if points_of(item) is not None and lab_of(item) in swept
+             and item.nodeid.startswith("tests/labs/")]
+    if twice:
+        config.hook.pytest_deselected(items=twice)
+        items[:] = [item for item in items if item not in set(twice)]
