@@ -68,3 +68,22 @@ def pytest_collection_modifyitems(config, items):
     if twice:
         config.hook.pytest_deselected(items=twice)
         items[:] = [item for item in items if item not in set(twice)]
+    items.sort(key=cost_rank)
+
+
+# The suite's most expensive tests, most expensive first (benchmarks/suite_time.py measures
+# them). They start first: with `--dist worksteal` one worker works down this list while the
+# other runs the many short tests, then takes what is left from its end, so the run does not
+# end with one worker alone on a long test. A whole module moves when its tests share a
+# module-scoped fixture.
+EXPENSIVE_FIRST = (
+    "tests/shared/grading/test_labs.py::test_each_mutant_loses_points",
+    "tests/shared/compare/test_compare_e2e.py",
+    "tests/shared/grading/test_release_commands.py",
+    "tests/shared/grading/test_labs.py::test_student_copy_imports_and_scores_zero",
+)
+
+
+def cost_rank(item) -> int:
+    return next((i for i, prefix in enumerate(EXPENSIVE_FIRST) if item.nodeid.startswith(prefix)),
+                len(EXPENSIVE_FIRST))

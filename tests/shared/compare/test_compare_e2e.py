@@ -2,7 +2,9 @@
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -10,17 +12,23 @@ from shared.compare import CompareOptions, compare_tickets
 from shared.compare.collect import gcp_run_from, run_azure, same_items
 from shared.compare.records import summary_row
 from shared.compare.report import findings
+from tests.once import computed_once
 
 
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory, azure_openai_server, vertex_server):
-    # The emulators are process-wide: start from a clean state, whatever an earlier test queued
-    # (a test that injects more faults than it uses would otherwise fail this one).
-    azure_openai_server.control.reset()
-    vertex_server.reset()
-    out = tmp_path_factory.mktemp("compare")
-    paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2))
-    return out, paths
+    """One comparison per test run, whichever worker runs these tests (both labs train and serve)."""
+
+    def compare(out):
+        # The emulators are process-wide: start from a clean state, whatever an earlier test queued
+        # (a test that injects more faults than it uses would otherwise fail this one).
+        azure_openai_server.control.reset()
+        vertex_server.reset()
+        paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2))
+        return {"out": str(out), **{kind: str(path) for kind, path in paths.items()}}
+
+    saved = computed_once(tmp_path_factory, "compare-e2e", compare)
+    return Path(saved.pop("out")), {kind: Path(path) for kind, path in saved.items()}
 
 
 @pytest.mark.slow
@@ -58,8 +66,9 @@ def test_every_emulated_figure_is_labelled(compared):
 
 
 @pytest.mark.slow
-def test_rerun_resumes_instead_of_redoing(compared):
-    out, _ = compared
+def test_rerun_resumes_instead_of_redoing(compared, tmp_path):
+    out = tmp_path / "compare"  # a copy: the other tests (maybe on another worker) read the first run's files
+    shutil.copytree(compared[0], out)
     with sqlite3.connect(out / "azure" / "test" / "results.db") as db:
         calls_before = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
     trained_at = (out / "gcp" / "results.json").stat().st_mtime_ns

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import pytest
 import typer
-from course_helpers import AZURE, computed_once, reference_copy, student_copy
+from course_helpers import AZURE, reference_copy, student_copy
 from grading_helpers import KIT
 from typer.testing import CliRunner
 
 import shared.grading.cli as grading_cli
 from shared.grading.gradescope import CONFIG, BundleError, write_bundle
 from shared.grading.runner import KIT_ROOT
+from tests.once import computed_once
 
 MUTANT = KIT_ROOT / "tests" / "mutants" / AZURE / "budget__no_margin.py"  # exercise 1's function
 
