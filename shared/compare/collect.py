@@ -39,6 +39,7 @@ class CompareOptions:
     azure_limit: int | None = None  # images: the Azure lab analyses the first N test images
     train_images: int = 500  # images: what the GCP lab trains on (split 80/10/10 by the lab)
     tune: bool = False  # also run the GCP lab's tuning stage (slower)
+    gcp_train_size: int | None = None  # tickets: the GCP lab trains on the first N (None: all 5,000)
     yours: set[str] = field(default_factory=set)  # stacks whose learner's copy runs
     azure_cassette: Path | None = None  # answer the Azure side from this recording (see cassette.py)
     azure_record: bool = False  # record the cassette from the real deployment first
@@ -202,6 +203,8 @@ def run_gcp(opts: CompareOptions) -> StackRun:
         args = ["--target", opts.target, "--stage", stage, "--out", str(base)]
         if stage == "monitor":
             args.append("--no-retrain")  # the report has no use for the lab's retraining figure
+        if opts.gcp_train_size:
+            args += ["--train-size", str(opts.gcp_train_size)]
         _check(main(args), f"labkit run gcp/ticket_triage {' '.join(args)}", base)
     return gcp_run_from(base, tuned=opts.tune, emulated=opts.target == "mock")
 

@@ -24,7 +24,7 @@ def compared(tmp_path_factory, azure_openai_server, vertex_server):
         # (a test that injects more faults than it uses would otherwise fail this one).
         azure_openai_server.control.reset()
         vertex_server.reset()
-        paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2))
+        paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2, gcp_train_size=1000))
         return {"out": str(out), **{kind: str(path) for kind, path in paths.items()}}
 
     saved = computed_once(tmp_path_factory, "compare-e2e", compare)
@@ -49,7 +49,9 @@ def test_report_numbers_come_from_the_labs_own_records(compared):
     gcp = {r["id"]: r for r in map(json.loads, gcp_lines) if r["id"] in truth and r["id"] in dict(rows)}
     gcp_acc = sum(r["category"] == r["true_category"] for r in gcp.values()) / len(gcp)
     assert figures["gcp"]["accuracy"] == pytest.approx(gcp_acc)
-    monitored = json.loads((out / "gcp" / "results.json").read_text())["monitor"]
+    gcp_results = json.loads((out / "gcp" / "results.json").read_text())
+    assert "first 1000 training tickets" in gcp_results["train"]["data"]["train"], "the lab says what it trained on"
+    monitored = gcp_results["monitor"]
     assert "retraining" not in monitored, "compare runs the monitor stage with --no-retrain"
 
 
@@ -72,7 +74,7 @@ def test_rerun_resumes_instead_of_redoing(compared, tmp_path):
     with sqlite3.connect(out / "azure" / "test" / "results.db") as db:
         calls_before = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
     trained_at = (out / "gcp" / "results.json").stat().st_mtime_ns
-    compare_tickets(CompareOptions(out=out, limit=30, per_window=2))
+    compare_tickets(CompareOptions(out=out, limit=30, per_window=2, gcp_train_size=1000))
     assert (out / "gcp" / "results.json").stat().st_mtime_ns == trained_at, "GCP stages were not redone"
     with sqlite3.connect(out / "azure" / "test" / "results.db") as db:
         calls_after = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
