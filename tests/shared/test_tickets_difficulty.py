@@ -110,4 +110,9 @@ def test_the_gcp_run_trains_on_the_chosen_setting(tmp_path, capsys):
     assert run.Context(run.parse_args([]), None, None).splits.train[0] == dataset("standard").train[0]
     with pytest.raises(SystemExit):
         run.parse_args(["--train", "mine.jsonl", "--difficulty", "hard"])
-    assert "--difficulty sets the kit dataset" in capsys.readouterr().err
+    assert "--difficulty and --train-size set the kit dataset" in capsys.readouterr().err
+    quick = run.Context(run.parse_args(["--train-size", "200"]), None, None).splits
+    assert quick.train == dataset("standard").train[:200] and len(quick.test) == len(dataset("standard").test)
+    with pytest.raises(SystemExit):
+        run.parse_args(["--train-size", "20"])
+    assert "--train-size must be at least 100" in capsys.readouterr().err
