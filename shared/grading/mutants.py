@@ -103,7 +103,8 @@ def pytest_runtestloop(session):
             shutil.copyfile(file, root / "labs" / plan["lab"] / f"{module}.py")
         use_root(root)
         owners = module_exercises(plan["lab"], Path(plan["kit"]), module)
-        caught[file.name] = first_losing_test(tests_for(session.items, module, mutant["exercise"], owners))
+        chosen = tests_for(session.items, module, mutant["exercise"], owners, file.stem if module else "")
+        caught[file.name] = first_losing_test(chosen)
         seconds[file.name] = round(time.perf_counter() - started, 2)
         Path(plan["out"]).write_text(json.dumps(caught, indent=1), encoding="utf-8")
         Path(plan["out"]).with_suffix(".seconds.json").write_text(json.dumps(seconds, indent=1), encoding="utf-8")
@@ -126,12 +127,25 @@ def module_exercises(lab_id: str, kit: Path, module: str) -> set[int]:
             if any(spec.split(":")[0] == module for spec in e.functions)}
 
 
-def tests_for(items: list, module: str, exercise: int | None, owners: set[int] = frozenset()) -> list:
-    """The graded tests of ``exercise`` (all when None): those named after ``module`` first, then
-    those of the exercises with a function in it (``owners``), where a bug there shows soonest."""
+def tests_for(items: list, module: str, exercise: int | None, owners: set[int] = frozenset(),
+              mutant: str = "") -> list:
+    """The graded tests of ``exercise`` (all when None), where a bug shows soonest first: those
+    whose code names the mutant ("Catches data__labels_sorted"), then those named after ``module``,
+    then those of the exercises with a function in it (``owners``). Only the order depends on
+    these names: every chosen test still runs until one loses points."""
     chosen = [i for i in items if exercise is None or exercise_of(i) == exercise]
-    return sorted(chosen, key=lambda i: (module not in f"{Path(str(i.path)).stem}::{i.name}",
+    return sorted(chosen, key=lambda i: (not (mutant and mutant in _source(i)),
+                                         module not in f"{Path(str(i.path)).stem}::{i.name}",
                                          exercise_of(i) not in owners))
+
+
+def _source(item) -> str:
+    import inspect
+
+    try:
+        return inspect.getsource(item.function)
+    except (AttributeError, OSError, TypeError):
+        return ""
 
 
 def first_losing_test(items: list) -> str | None:

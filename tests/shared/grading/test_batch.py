@@ -21,7 +21,6 @@ import pytest
 import typer
 from course_helpers import (
     AZURE,
-    computed_once,
     reference_copy,
     student_copy,
     tree_digest,
@@ -39,6 +38,7 @@ from shared.grading.batch import (
     submission_folders,
 )
 from shared.grading.runner import KIT_ROOT
+from tests.once import computed_once
 
 ECHO = "sample/echo"
 WALL_CLOCK = 8.0  # per submission: a normal one takes 1-3 s on a busy machine

@@ -1,4 +1,5 @@
-"""Generated mutants (shared.grading.mutate): one slip per mutant, only inside solution regions."""
+"""Generated mutants (shared.grading.mutate): one slip per mutant, only inside solution regions;
+and the order in which a sweep (shared.grading.mutants) tries the tests on a mutant."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 from grading_helpers import KIT
 
-from shared.grading.mutants import sweep
+from shared.grading.mutants import sweep, tests_for
 from shared.grading.mutate import generate, solution_regions, splice, write_mutants
 
 SOURCE = textwrap.dedent('''\
@@ -137,3 +138,29 @@ def test_generated_mutants_of_the_sample_lab_are_graded_by_the_sweep(tmp_path):
     assert set(result.caught_by) == {p.name for p in paths}, result.log[-2000:]
     survivors = [m.describe() for p, m in zip(paths, mutants, strict=True) if result.caught_by[p.name] is None]
     assert not survivors, f"the sample lab's tests should kill every generated mutant: {survivors}"
+
+
+# The mutant sweep's order ---------------------------------------------------------------------
+
+class _Item:
+    """What shared.grading.mutants.tests_for reads of a collected test."""
+
+    def __init__(self, path: str, name: str, exercise: int, function):
+        self.path, self.name, self.function, self._exercise = Path(path), name, function, exercise
+
+    def get_closest_marker(self, name):
+        return pytest.mark.exercise(self._exercise).mark if name == "exercise" else None
+
+
+def test_a_test_that_names_the_mutant_runs_first_then_the_modules_own():
+    def plain():
+        pass
+
+    def catches():
+        """Catches data__labels_sorted."""
+
+    items = [_Item("test_other.py", "test_a", 3, plain), _Item("test_data.py", "test_b", 3, plain),
+             _Item("test_other.py", "test_c", 3, catches), _Item("test_other.py", "test_d", 4, catches)]
+    order = [i.name for i in tests_for(items, "data", 3, {3}, "data__labels_sorted")]
+    assert order == ["test_c", "test_b", "test_a"], "the naming test, the module's own, then the rest of exercise 3"
+    assert [i.name for i in tests_for(items, "data", 3, {3})] == ["test_b", "test_a", "test_c"]
