@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from grading_helpers import KIT
 
-from shared.grading import mutants
 from shared.grading.mutants import sweep
+from shared.grading.mutants import tests_for as sweep_order  # a bare tests_for would be collected
 from shared.grading.mutate import generate, solution_regions, splice, write_mutants
 
 SOURCE = textwrap.dedent('''\
@@ -162,6 +162,6 @@ def test_a_test_that_names_the_mutant_runs_first_then_the_modules_own():
 
     items = [_Item("test_other.py", "test_a", 3, plain), _Item("test_data.py", "test_b", 3, plain),
              _Item("test_other.py", "test_c", 3, catches), _Item("test_other.py", "test_d", 4, catches)]
-    order = [i.name for i in mutants.tests_for(items, "data", 3, {3}, "data__labels_sorted")]
+    order = [i.name for i in sweep_order(items, "data", 3, {3}, "data__labels_sorted")]
     assert order == ["test_c", "test_b", "test_a"], "the naming test, the module's own, then the rest of exercise 3"
-    assert [i.name for i in mutants.tests_for(items, "data", 3, {3})] == ["test_b", "test_a", "test_c"]
+    assert [i.name for i in sweep_order(items, "data", 3, {3})] == ["test_b", "test_a", "test_c"]
