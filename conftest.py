@@ -63,11 +63,11 @@ def pytest_collection_modifyitems(config, items):
     swept = {item.nodeid[len(GRADED_BY_THE_SWEEP):].split(":1of")[0] for item in items
              if item.nodeid.startswith(GRADED_BY_THE_SWEEP) and ":1of" in item.nodeid
              and item.get_closest_marker("skip") is None}
-    twice = [item for item in items if points_of(item) is not None and lab_of(item) in swept
-             and item.nodeid.startswith("tests/labs/")]
+    twice = {item for item in items if points_of(item) is not None and lab_of(item) in swept
+             and item.nodeid.startswith("tests/labs/")}
     if twice:
-        config.hook.pytest_deselected(items=twice)
-        items[:] = [item for item in items if item not in set(twice)]
+        config.hook.pytest_deselected(items=[item for item in items if item in twice])
+        items[:] = [item for item in items if item not in twice]
     items.sort(key=cost_rank)
 
 

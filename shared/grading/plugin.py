@@ -280,7 +280,12 @@ def describe_unfinished(exc: NotImplementedError, exercise: int | None = None,
     if exercise is not None and step.number != exercise:
         return (f"this test also needs {step.label} ({found.where}), which is not done yet; "
                 f"finish it first. Hint: {found.hint}")
-    return f"not done yet: {found.where} ({step.label}). Hint: {found.hint}"
+    return not_done(found)
+
+
+def not_done(found) -> str:
+    """The feedback of a test that reached an exercise's starter code (an exercises.Unfinished)."""
+    return f"not done yet: {found.where} ({found.exercise.label}). Hint: {found.hint}"
 
 
 def describe_exception(exc: BaseException, exercise: int | None = None,
@@ -438,7 +443,7 @@ class Grader:
         except ExerciseError:
             return
         if found is not None:
-            raise Unstarted(f"not done yet: {found.where} ({found.exercise.label}). Hint: {found.hint}")
+            raise Unstarted(not_done(found))
 
     def use_reference_for_other_exercises(self, item) -> None:
         """Grading a learner's copy: exercises other than this test's run the reference's code."""

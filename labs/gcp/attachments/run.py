@@ -8,9 +8,8 @@
 
 Each finished stage is written to ``<out>/results.json`` at once (a crash never loses a finished
 stage; ``--stage X`` reuses what earlier stages left there). The kit's images go to
-``<out>/data/`` (drawn once and reused, by whichever stage first needs them, but not while
-exercise 2 is unwritten: the run names it at once instead; the stream only when the monitor
-stage needs it), models
+``<out>/data/`` (drawn once, by the first stage that needs them, and reused; the stream only when
+the monitor stage needs it; a run that would stop at exercise 2 stops before drawing), models
 to ``<out>/models/``, per-image predictions to ``<out>/predictions/``, runs and the registered
 model to MLflow.
 

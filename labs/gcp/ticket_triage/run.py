@@ -142,9 +142,10 @@ def _run(args, settings) -> int:
         ctx._splits = user_splits(args.train)  # checked before any stage runs
     if args.stream:
         ctx.stream = user_stream(args.stream)
+    kit = f"kit dataset ({args.difficulty})"
+    trained_on = str(args.train or kit + (f", first {args.train_size} training tickets" if args.train_size else ""))
     say(f"gcp/ticket_triage: stages {', '.join(stages)}; target {settings.target}; out {args.out}; "
-        f"data {args.train or f'kit dataset, {args.difficulty} setting'}"
-        + (f", first {args.train_size} training tickets" if args.train_size else ""))
+        f"data {trained_on}")
     failed = None
     try:
         for stage in stages:
@@ -158,9 +159,7 @@ def _run(args, settings) -> int:
                 break
             value["seconds"] = round(time.perf_counter() - started, 1)
             value["code"] = code_origin(__file__)
-            kit = f"kit dataset ({args.difficulty}" + (f", first {args.train_size} training tickets)"
-                                                        if args.train_size else ")")
-            value["data"] = {"train": str(args.train or kit), "stream": str(args.stream or kit)}
+            value["data"] = {"train": trained_on, "stream": str(args.stream or kit)}
             results.save(stage, value)
             say(f"   done in {value['seconds']} s")
     finally:
