@@ -362,3 +362,25 @@ def test_each_exercise_grades_on_its_own(kit, lab_id, mutants_root, tmp_path, st
                 f"{fmt_points(points[n])}:\n" + failing(r)
                 for n, r in results if r.score != points[n] or r.max_score != points[n] or r.errors]
     assert not problems, "\n".join(problems)
+
+
+def test_graded_tests_run_directly_unless_their_labs_sweep_runs():
+    """The root conftest leaves a lab's graded tests to its mutant sweep (which grades the
+    reference with all of them) only when that sweep is among the tests that will run: never
+    when -k or -m leaves it out, or the sweep's file is not collected at all."""
+    import subprocess
+    import sys
+
+    def collected(*args):
+        run = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                              "tests/labs/azure/attachments/test_azure_attachments_client.py", *args],
+                             cwd=KIT_ROOT, capture_output=True, text=True, timeout=120)
+        return [line for line in run.stdout.splitlines() if "::" in line]
+
+    graded = "test_the_sdk_does_not_retry_on_its_own"
+    assert any(graded in t for t in collected()), "a lab's tests folder alone runs its graded tests"
+    sweep = "tests/shared/grading/test_labs.py::test_each_mutant_loses_points"
+    with_sweep = collected(sweep)
+    assert any("azure/attachments" in t for t in with_sweep) and not any(graded in t for t in with_sweep)
+    without = collected(sweep, "-k", "client")
+    assert any(graded in t for t in without), "-k left the sweep out: the graded tests must run here"
