@@ -221,23 +221,40 @@ def unstarted(lab_id: str, number: int, lab_root: Path, kit_root: Path = KIT_ROO
 
     Every graded test of such an exercise fails (CI grades the untouched starter copy and checks
     that each test fails on its own exercise), so a grader can say so without running it."""
+    import ast
+
     exercise = exercise_numbered(lab_id, number, kit_root)
+    starters = {}
     for module in exercise.modules:
         mine_file = Path(lab_root) / "labs" / lab_id / f"{module}.py"
         kit_file = Path(kit_root) / "labs" / lab_id / f"{module}.py"
         if not mine_file.is_file() or not kit_file.is_file():
             return None
-        mine, starter = _function_dumps(mine_file.read_text(encoding="utf-8")), _starter_dumps(str(kit_file))
-        if any(mine.get(q) is None or mine.get(q) != starter.get(q)
-               for m, q in (spec.split(":") for spec in exercise.functions) if m == module):
+        try:
+            mine = _functions(ast.parse(mine_file.read_text(encoding="utf-8")))
+        except SyntaxError:
             return None
-    first = exercise.functions[0]
-    stub = _starter_stub(str(Path(kit_root) / "labs" / lab_id / f"{first.split(':')[0]}.py"), first.split(":")[1])
-    return Unfinished(exercise, f"labs/{lab_id}/{first.replace(':', '.py:')}", stub or "see the lab guide")
+        starters[module] = _functions(_starter_tree(str(kit_file)))
+        for qualname in (q for m, q in (spec.split(":") for spec in exercise.functions) if m == module):
+            if qualname not in mine or ast.dump(mine[qualname]) != ast.dump(starters[module].get(qualname)):
+                return None
+    module, qualname = exercise.functions[0].split(":")
+    return Unfinished(exercise, f"labs/{lab_id}/{module}.py:{qualname}",
+                      _raised_hint(starters[module].get(qualname)) or "see the lab guide")
 
 
-def _function_dumps(source: str) -> dict[str, str]:
-    """Qualified name -> the function's syntax tree as text (comments and layout do not count)."""
+@functools.cache
+def _starter_tree(kit_module: str):
+    """The syntax tree of a kit module as ``labkit start`` writes it (solution regions replaced)."""
+    import ast
+
+    from shared.grading.regions import strip_solutions
+
+    return ast.parse(strip_solutions(Path(kit_module).read_text(encoding="utf-8"), kit_module))
+
+
+def _functions(tree) -> dict:
+    """Qualified name -> function node, for every function (methods and nested ones too)."""
     import ast
 
     found = {}
@@ -246,38 +263,22 @@ def _function_dumps(source: str) -> dict[str, str]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
                 if not isinstance(child, ast.ClassDef):
-                    found[prefix + child.name] = ast.dump(child)
+                    found[prefix + child.name] = child
                 visit(child, prefix + child.name + ".")
 
-    try:
-        visit(ast.parse(source), "")
-    except SyntaxError:
-        return {}
+    visit(tree, "")
     return found
 
 
-@functools.cache
-def _starter_dumps(kit_module: str) -> dict[str, str]:
-    from shared.grading.regions import strip_solutions
-
-    return _function_dumps(strip_solutions(Path(kit_module).read_text(encoding="utf-8"), kit_module))
-
-
-@functools.cache
-def _starter_stub(kit_module: str, qualname: str) -> str | None:
-    """The hint of the starter's ``raise NotImplementedError("hint")`` in that function."""
+def _raised_hint(function) -> str | None:
+    """The text of the starter's ``raise NotImplementedError("hint")`` in ``function``."""
     import ast
 
-    from shared.grading.regions import strip_solutions
-
-    tree = ast.parse(strip_solutions(Path(kit_module).read_text(encoding="utf-8"), kit_module))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == qualname.split(".")[-1]:
-            for raised in ast.walk(node):
-                if (isinstance(raised, ast.Raise) and isinstance(raised.exc, ast.Call)
-                        and getattr(raised.exc.func, "id", "") == "NotImplementedError" and raised.exc.args
-                        and isinstance(raised.exc.args[0], ast.Constant)):
-                    return str(raised.exc.args[0].value)
+    for node in ast.walk(function) if function is not None else ():
+        if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
+                and getattr(node.exc.func, "id", "") == "NotImplementedError"
+                and isinstance(node.exc.args[0], ast.Constant)):
+            return str(node.exc.args[0].value)
     return None
 
 
