@@ -81,7 +81,6 @@ EXPENSIVE_FIRST = (
     "tests/shared/grading/test_labs.py::test_each_mutant_loses_points",
     "tests/shared/compare/test_compare_e2e.py",
     "tests/shared/grading/test_release_commands.py",
-    "tests/shared/grading/test_labs.py::test_student_copy_imports_and_scores_zero",
 )
 
 

@@ -8,7 +8,10 @@ per mutant; this sweep pays it once per batch of mutants:
     result.caught_by[mutant_file.name]   # nodeid of the first test that lost points, or None
 
 An entry may also be a folder holding ``labs/<lab>`` (e.g. a copy with some exercises done),
-graded as it is.
+graded as it is. A folder in ``recorded`` (e.g. a fresh student copy) is graded first with every
+test, none skipped as unstarted, and each test's grade record is kept:
+
+    result.records["starter"]            # [{"name": ..., "status": ..., "feedback": ...}, ...]
 
 In the child process (this module loaded as a pytest plugin with ``--mutant-sweep PLAN``), each
 mutant gets its own copy of the reference with the mutant in place of its module. ``labs.*`` is
@@ -25,13 +28,13 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
 
 from shared.grading.labroot import LAB_ROOT_ENV, install_lab_root
-from shared.grading.plugin import FEEDBACK_KEY, OUTCOMES_KEY, PARTS_KEY, exercise_of
+from shared.grading.plugin import FEEDBACK_KEY, OUTCOMES_KEY, PARTS_KEY, RECORD_KEY, exercise_of
 
 PLUGIN = "shared.grading.mutants"
 
@@ -39,6 +42,7 @@ PLUGIN = "shared.grading.mutants"
 @dataclass
 class SweepResult:
     caught_by: dict[str, str | None] = field(default_factory=dict)  # mutant file name -> test
+    records: dict[str, list[dict]] = field(default_factory=dict)  # recorded folder -> every test's record
     seconds: dict[str, float] = field(default_factory=dict)  # mutant file name -> time to grade it
     log: str = ""
 
@@ -56,23 +60,31 @@ def copy_reference(kit: Path, lab_id: str, root: Path) -> Path:
 
 
 def sweep(lab_id: str, kit: Path, mutants: list[tuple[Path, int | None]], work: Path,
-          *, timeout: float = 120.0, wall_clock: float = 1800.0) -> SweepResult:
-    """Grade every mutant with ``lab_id``'s graded tests (hidden included) in one subprocess."""
+          *, recorded: tuple[Path, ...] = (), timeout: float = 120.0,
+          wall_clock: float = 1800.0) -> SweepResult:
+    """Grade every mutant with ``lab_id``'s graded tests (hidden included) in one subprocess,
+    after grading each ``recorded`` folder with all of them."""
     from shared.grading.runner import grading_env, pytest_command, run_capped
 
     work.mkdir(parents=True, exist_ok=True)
     out = work / "caught.json"
     plan = {"lab": lab_id, "kit": str(kit), "work": str(work), "out": str(out),
+            "recorded": [str(folder) for folder in recorded],
             "mutants": [{"file": str(m), "exercise": n} for m, n in mutants]}
     (work / "plan.json").write_text(json.dumps(plan, indent=1), encoding="utf-8")
     first = copy_reference(kit, lab_id, work / "reference")
-    cmd = pytest_command(lab_id, first, kit, with_hidden=True, timeout=timeout)
+    # Every test runs: a sweep checks tests, so none may be failed early as unstarted.
+    cmd = pytest_command(lab_id, first, kit, with_hidden=True, timeout=timeout,
+                         extra_args=("--run-unstarted",))
     cmd += ["-p", PLUGIN, f"--mutant-sweep={work / 'plan.json'}"]
     run = run_capped(cmd, cwd=kit, env=grading_env(work / "results.json"), wall_clock=wall_clock)
-    caught = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
-    seconds = json.loads(out.with_suffix(".seconds.json").read_text(encoding="utf-8")) \
-        if out.with_suffix(".seconds.json").is_file() else {}
-    return SweepResult(caught, seconds, run.output)
+    return SweepResult(_read(out, "caught"), _read(out, "records"), _read(out, "seconds"), run.output)
+
+
+def _read(out: Path, what: str) -> dict:
+    """What the sweep process wrote to ``out`` (``caught.json``, ``caught.records.json``, ...)."""
+    path = out if what == "caught" else out.with_suffix(f".{what}.json")
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,6 +102,13 @@ def pytest_runtestloop(session):
     if not path:
         return None
     plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = Path(plan["out"])
+    records: dict[str, list[dict]] = {}
+    for folder in map(Path, plan.get("recorded", [])):
+        use_root(folder)
+        run_until_one_loses(session.items, stop=False)
+        records[folder.name] = [asdict(i.stash[RECORD_KEY]) for i in session.items if RECORD_KEY in i.stash]
+        out.with_suffix(".records.json").write_text(json.dumps(records, indent=1), encoding="utf-8")
     caught: dict[str, str | None] = {}
     seconds: dict[str, float] = {}
     for index, mutant in enumerate(plan["mutants"]):
@@ -104,10 +123,10 @@ def pytest_runtestloop(session):
         use_root(root)
         owners = module_exercises(plan["lab"], Path(plan["kit"]), module)
         chosen = tests_for(session.items, module, mutant["exercise"], owners, file.stem if module else "")
-        caught[file.name] = first_losing_test(chosen)
+        caught[file.name] = run_until_one_loses(chosen)
         seconds[file.name] = round(time.perf_counter() - started, 2)
-        Path(plan["out"]).write_text(json.dumps(caught, indent=1), encoding="utf-8")
-        Path(plan["out"]).with_suffix(".seconds.json").write_text(json.dumps(seconds, indent=1), encoding="utf-8")
+        out.write_text(json.dumps(caught, indent=1), encoding="utf-8")
+        out.with_suffix(".seconds.json").write_text(json.dumps(seconds, indent=1), encoding="utf-8")
     return True
 
 
@@ -148,8 +167,9 @@ def _source(item) -> str:
         return ""
 
 
-def first_losing_test(items: list) -> str | None:
-    """Run ``items`` until one loses points; then tear every fixture down. Its nodeid, or None."""
+def run_until_one_loses(items: list, stop: bool = True) -> str | None:
+    """Run ``items`` until one loses points (all of them when not ``stop``); then tear every
+    fixture down. The nodeid of the first that lost points, or None."""
     from _pytest.runner import runtestprotocol
 
     losing = None
@@ -160,9 +180,10 @@ def first_losing_test(items: list) -> str | None:
         item._initrequest()
         following = items[i + 1] if i + 1 < len(items) else None
         reports = runtestprotocol(item, nextitem=following, log=False)
-        if any(r.failed or r.skipped for r in reports):
+        if losing is None and any(r.failed or r.skipped for r in reports):
             losing = item.nodeid
-            break
+            if stop:
+                break
     if items:
         items[0].session._setupstate.teardown_exact(None)
     return losing

@@ -29,7 +29,7 @@ from grading_helpers import KIT, MUTANTS
 
 from shared.grading.exercises import copy_with_exercises_done, load_exercises, region_owners
 from shared.grading.mutants import copy_reference, sweep
-from shared.grading.plugin import fmt_points
+from shared.grading.plugin import GradeRecord, fmt_points
 from shared.grading.regions import has_solution_regions, iter_files
 from shared.grading.release import write_release
 from shared.grading.runner import KIT_ROOT, GradedTest, LabResult, grade_lab, lab_tests_dir
@@ -136,22 +136,33 @@ def student_result(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), params())
+@pytest.mark.parametrize(("kit", "lab_id", "mutants_root"), [p for p in params() if p.values[0] == KIT])
 def test_student_copy_imports_and_scores_zero(kit, lab_id, mutants_root, student_result):
+    """The sample labs' starter copy. The kit's labs get the same check in their first mutant
+    batch (test_each_mutant_loses_points), in a process that has already paid for its imports."""
     result = student_result(kit, lab_id)
-    assert not result.errors, f"grading the starter code of {lab_id} crashed the run:\n" + \
-        "\n".join(result.errors)
-    not_importable = [t.name for t in result.tests if "could not import" in t.feedback]
-    assert not not_importable, f"the starter code of {lab_id} does not import: {not_importable}"
-    earning = [f"{t.name} ({fmt_points(t.score)})" for t in result.tests if t.score > 0]
-    assert not earning, (f"these graded tests give points to the untouched starter code of "
-                         f"{lab_id}, so they grade nothing: {earning}")
+    problems = starter_problems(lab_id, result.tests, result.errors)
+    assert not problems, "\n\n".join(problems)
+
+
+def starter_problems(lab_id: str, tests: list, errors: list[str]) -> list[str]:
+    """What is wrong with the grades of a fresh student copy, every test run (``tests``: graded
+    test records with name, exercise, score, status and feedback)."""
+    problems = []
+    if errors:
+        problems.append(f"grading the starter code of {lab_id} crashed the run:\n" + "\n".join(errors))
+    if not_importable := [t.name for t in tests if "could not import" in t.feedback]:
+        problems.append(f"the starter code of {lab_id} does not import: {not_importable}")
+    if earning := [f"{t.name} ({fmt_points(t.score)})" for t in tests if t.score > 0]:
+        problems.append(f"these graded tests give points to the untouched starter code of "
+                        f"{lab_id}, so they grade nothing: {earning}")
     # The first part of test_each_exercise_grades_on_its_own's proof, and what lets a grader fail
     # an untouched exercise's tests without running them (plugin.Grader.fail_if_unstarted).
-    wrong = [f"{t.name} (exercise {t.exercise}): {t.status}: {t.feedback.splitlines()[0] if t.feedback else ''}"
-             for t in result.tests
-             if t.status != "failed" or f"Exercise {t.exercise}:" not in t.feedback or "also needs" in t.feedback]
-    assert not wrong, "on the starter copy these tests do not fail on their own exercise:\n" + "\n".join(wrong)
+    if wrong := [f"{t.name} (exercise {t.exercise}): {t.status}: {t.feedback.splitlines()[0] if t.feedback else ''}"
+                 for t in tests
+                 if t.status != "failed" or f"Exercise {t.exercise}:" not in t.feedback or "also needs" in t.feedback]:
+        problems.append("on the starter copy these tests do not fail on their own exercise:\n" + "\n".join(wrong))
+    return problems
 
 
 def mutated_exercise(kit: Path, lab_id: str, mutant: Path) -> int | None:
@@ -197,6 +208,9 @@ def shard_params():
 def test_each_mutant_loses_points(kit, lab_id, mutants_root, shard, shards, tmp_path):
     """Every mutant of the shard, graded in one process (shared.grading.mutants), loses points.
 
+    The first batch of a kit lab first grades a fresh student copy with every test (the check of
+    test_student_copy_imports_and_scores_zero), in the same process, so the lab's imports are paid once.
+
     A bug inside one exercise's functions must be caught by that exercise's own tests (the others
     run the reference for it); any other bug by any test. The last entry is a control: the
     reference module itself, graded after the real mutants, must lose nothing, so no result of
@@ -216,9 +230,18 @@ def test_each_mutant_loses_points(kit, lab_id, mutants_root, shard, shards, tmp_
         only = (tmp_path / f"only-exercise-{number}", number)
         copy_with_exercises_done(lab_id, {number}, only[0], kit)
         plan.append(only)
-    result = sweep(lab_id, kit, plan, tmp_path / "sweep")
+    starter = ()
+    if shard == 0 and kit == KIT_ROOT:  # test_student_copy_imports_and_scores_zero's check
+        start_lab(lab_id, tmp_path / "starter", kit)
+        starter = (tmp_path / "starter",)
+    result = sweep(lab_id, kit, plan, tmp_path / "sweep", recorded=starter)
     missing = [m.name for m, _ in plan if m.name not in result.caught_by]
+    missing += [f.name for f in starter if f.name not in result.records]
     assert not missing, f"the sweep stopped before grading {missing}:\n{result.log[-4000:]}"
+    if starter:
+        tests = [GradeRecord(**record) for record in result.records["starter"]]
+        problems = starter_problems(lab_id, tests, [] if tests else ["no graded test ran"])
+        assert not problems, "\n\n".join(problems)
     survivors = [f"{m.name} ({(m.read_text().splitlines() or [''])[0]})"
                  for m in mutants if result.caught_by[m.name] is None]
     assert not survivors, (f"these mutants still score full marks on {lab_id}: a graded test "
@@ -345,11 +368,11 @@ def test_each_exercise_grades_on_its_own(kit, lab_id, mutants_root, tmp_path, st
     copy with only N done, the tests of M != N run exactly what they run on the starter copy, and
     the tests of N exactly what they run on the reference copy. Three checks prove it for every N
     without grading every such copy: on the starter copy each test fails on its *own* exercise
-    (never "also needs" another, never an error: test_student_copy_imports_and_scores_zero); the
-    reference copy scores full marks (its own check); and, end to end, copies with only one
-    exercise done earn exactly that exercise's points: every exercise of the sample labs here, and
-    the last of each kit lab in its first mutant batch (test_each_mutant_loses_points), whose
-    process has already paid for the lab's imports and models.
+    (never "also needs" another, never an error: starter_problems); the reference copy scores
+    full marks (its own check); and, end to end, copies with only one exercise done earn exactly
+    that exercise's points: every exercise of the sample labs here, and the last of each kit lab
+    in its first mutant batch (test_each_mutant_loses_points), whose process has already paid for
+    the lab's imports and models. For the kit's labs, that batch holds the other two checks too.
     """
     starter = student_result(kit, lab_id)
     points = {}

@@ -38,7 +38,11 @@ def _atomic_folder(folder: Path, fill) -> Path:
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=folder.parent))
-    fill(work)
+    try:
+        fill(work)
+    except BaseException:  # the code under test failed: leave no half-written folder behind
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     try:
         work.rename(folder)  # atomic: another process sees all of it or nothing
     except OSError:  # another process finished first

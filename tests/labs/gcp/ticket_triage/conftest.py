@@ -69,8 +69,12 @@ class Trained:
         result = trainer.train(self._splits, SMALL_PARAMS, epochs=EPOCHS)
         folder.parent.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=folder.parent))
-        model.export_model(result.model, work / "export")
-        (work / "vocabulary.json").write_text(json.dumps(sorted(data.vocabulary(result.vectorizer))))
+        try:
+            model.export_model(result.model, work / "export")
+            (work / "vocabulary.json").write_text(json.dumps(sorted(data.vocabulary(result.vectorizer))))
+        except BaseException:  # the code under test failed: leave no half-written folder behind
+            shutil.rmtree(work, ignore_errors=True)
+            raise
         try:
             work.rename(folder)  # atomic: another process sees all of it or nothing
         except OSError:  # another process finished the same training first
