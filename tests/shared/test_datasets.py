@@ -40,6 +40,27 @@ def test_same_seed_gives_identical_bytes(tmp_path):
         assert a[name][0].read_bytes() == b[name][0].read_bytes(), name
 
 
+def test_a_drawn_dataset_is_kept_on_disk_and_a_broken_copy_is_drawn_again(tmp_path, monkeypatch):
+    from dataclasses import asdict
+
+    from shared.datasets import tickets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tickets._drawn.cache_clear()  # this process's copy, so the folder above is used
+    try:
+        drawn = asdict(tickets._draw(0, "standard"))
+        assert asdict(generate(seed=0)) == drawn
+        kept = tickets.cache_file(0, "standard")
+        assert kept.is_relative_to(tmp_path) and kept.is_file(), "the dataset is kept for the next process"
+        tickets._drawn.cache_clear()
+        assert asdict(generate(seed=0)) == drawn, "read back from disk, it is the same dataset"
+        kept.write_text('{"seed": 0, "train": [', encoding="utf-8")  # cut off mid-write
+        tickets._drawn.cache_clear()
+        assert asdict(generate(seed=0)) == drawn and kept.stat().st_size > 1_000_000, "drawn and kept again"
+    finally:
+        tickets._drawn.cache_clear()
+
+
 def test_different_seeds_differ(tmp_path):
     a = write_dataset(generate(seed=1), tmp_path / "a")
     b = write_dataset(generate(seed=2), tmp_path / "b")
