@@ -23,13 +23,6 @@ CLOUD_ENV = (
 )
 _SAVED_CLOUD_ENV = {k: os.environ[k] for k in CLOUD_ENV if k in os.environ}
 
-# TensorFlow's thread pools, one thread each, here and in every process a test starts (they
-# inherit the environment; TensorFlow reads it when it starts). The tests' models are tiny and
-# two test workers already keep both cores busy: extra threads only wait for each other. The
-# GCP ticket lab's mutant sweep alone: 79 -> 70 CPU-seconds, the same wall time.
-for _name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
-    os.environ.setdefault(_name, "1")
-
 
 @pytest.fixture(autouse=True)
 def clean_environment(request, monkeypatch, tmp_path):
