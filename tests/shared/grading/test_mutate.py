@@ -141,6 +141,26 @@ def test_generated_mutants_of_the_sample_lab_are_graded_by_the_sweep(tmp_path):
     assert not survivors, f"the sample lab's tests should kill every generated mutant: {survivors}"
 
 
+@pytest.mark.slow
+def test_a_recorded_folder_is_graded_with_every_test_and_its_records_kept(tmp_path):
+    """What the kit labs' starter check reads (test_labs.py): a fresh copy's every test runs, none
+    failed early as unstarted, and each one's record comes back; the mutants follow in the same process."""
+    from shared.grading.mutants import copy_reference
+    from shared.grading.workspace import start_lab
+
+    start_lab("sample/echo", tmp_path / "starter", KIT)
+    reference = copy_reference(KIT, "sample/echo", tmp_path / "reference")
+    result = sweep("sample/echo", KIT, [], tmp_path / "sweep", recorded=(tmp_path / "starter", reference),
+                   timeout=20)
+    starter, done = result.records["starter"], result.records["reference"]
+    assert starter and len(starter) == len(done), result.log[-2000:]
+    assert all(r["status"] == "failed" and r["score"] == 0 and "not done yet" in r["feedback"]
+               and "Hint:" in r["feedback"] for r in starter), starter
+    shout = next(r for r in starter if r["name"].endswith("test_shout"))
+    assert "shout('hi') must return 'HI!'" in shout["feedback"], "the test ran: its own feedback(...) is there"
+    assert all(r["status"] == "passed" and r["score"] == r["max_score"] > 0 for r in done), done
+
+
 # The mutant sweep's order ---------------------------------------------------------------------
 
 class _Item:
