@@ -367,19 +367,8 @@ def _function_spans(source: str) -> dict[str, tuple[int, int]]:
     """Qualified name -> (first line incl. decorators, last line) of every function in a file."""
     import ast
 
-    spans = {}
-
-    def visit(node, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-                name = prefix + child.name
-                if not isinstance(child, ast.ClassDef):
-                    first = min([d.lineno for d in child.decorator_list] + [child.lineno])
-                    spans[name] = (first, child.end_lineno)
-                visit(child, name + ".")
-
-    visit(ast.parse(source), "")
-    return spans
+    return {name: (min([d.lineno for d in node.decorator_list] + [node.lineno]), node.end_lineno)
+            for name, node in _functions(ast.parse(source)).items()}
 
 
 def effective_source(module_file: str | Path, lab_id: str, module: str,

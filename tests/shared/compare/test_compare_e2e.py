@@ -15,6 +15,11 @@ from shared.compare.report import findings
 from tests.once import computed_once
 
 
+def options(out: Path) -> CompareOptions:
+    """A few tickets; the GCP lab trains on the first 1,000 (the rerun must ask for the same)."""
+    return CompareOptions(out=out, limit=30, per_window=2, gcp_train_size=1000)
+
+
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory, azure_openai_server, vertex_server):
     """One comparison per test run, whichever worker runs these tests (both labs train and serve)."""
@@ -24,7 +29,7 @@ def compared(tmp_path_factory, azure_openai_server, vertex_server):
         # (a test that injects more faults than it uses would otherwise fail this one).
         azure_openai_server.control.reset()
         vertex_server.reset()
-        paths = compare_tickets(CompareOptions(out=out, limit=30, per_window=2, gcp_train_size=1000))
+        paths = compare_tickets(options(out))
         return {"out": str(out), **{kind: str(path) for kind, path in paths.items()}}
 
     saved = computed_once(tmp_path_factory, "compare-e2e", compare)
@@ -74,7 +79,7 @@ def test_rerun_resumes_instead_of_redoing(compared, tmp_path):
     with sqlite3.connect(out / "azure" / "test" / "results.db") as db:
         calls_before = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]
     trained_at = (out / "gcp" / "results.json").stat().st_mtime_ns
-    compare_tickets(CompareOptions(out=out, limit=30, per_window=2, gcp_train_size=1000))
+    compare_tickets(options(out))
     assert (out / "gcp" / "results.json").stat().st_mtime_ns == trained_at, "GCP stages were not redone"
     with sqlite3.connect(out / "azure" / "test" / "results.db") as db:
         calls_after = db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]

@@ -224,14 +224,14 @@ def test_each_mutant_loses_points(kit, lab_id, mutants_root, shard, shards, tmp_
     control = tmp_path / f"{last.stem.split('__')[0]}__control.py"
     shutil.copyfile(kit / "labs" / lab_id / control.name.replace("__control", ""), control)
     plan.append((control, None if shard == 0 else plan[-1][1]))
-    only = None
-    if shard == 0 and kit == KIT_ROOT:  # test_each_exercise_grades_on_its_own's end-to-end part
+    only, starter = None, ()
+    if shard == 0 and kit == KIT_ROOT:
+        # test_each_exercise_grades_on_its_own's end-to-end part
         number = load_exercises(lab_id, kit)[-1].number
         only = (tmp_path / f"only-exercise-{number}", number)
         copy_with_exercises_done(lab_id, {number}, only[0], kit)
         plan.append(only)
-    starter = ()
-    if shard == 0 and kit == KIT_ROOT:  # test_student_copy_imports_and_scores_zero's check
+        # test_student_copy_imports_and_scores_zero's check
         start_lab(lab_id, tmp_path / "starter", kit)
         starter = (tmp_path / "starter",)
     result = sweep(lab_id, kit, plan, tmp_path / "sweep", recorded=starter)
