@@ -27,13 +27,13 @@ def test_cost_uses_per_million_prices_for_input_and_output(lab):
 @pytest.mark.exercise(11)
 @pytest.mark.points(1)
 def test_macro_f1_weighs_every_label_equally(lab):
-    from sklearn.metrics import f1_score
-
     evaluate = lab("evaluate")
     gold = ["a"] * 8 + ["b", "c"]
     pred = ["a"] * 8 + ["a", None]
     labels = ["a", "b", "c"]
-    expected = f1_score(gold, [p or "none" for p in pred], labels=labels, average="macro", zero_division=0)
+    # a: tp 8, fp 1, fn 0 -> F1 16/17; b and c: tp 0 -> 0. Mean 16/51 (accuracy would be 0.8).
+    # By hand, not sklearn's f1_score: importing sklearn costs a learner's grade a second.
+    expected = 16 / 51
     got = evaluate.macro_f1(gold, pred, labels)
     assert got == pytest.approx(expected), (
         f"macro-F1 should be {expected:.3f} (the mean of each label's F1; rare labels count as much "
