@@ -87,8 +87,8 @@ def pytest_xdist_auto_num_workers(config):
 # The suite's most expensive tests, most expensive first (benchmarks/suite_time.py measures
 # them). They start first: with `--dist worksteal` the first worker's share of the tests begins
 # with them and the other workers, once through their own many short tests, take from its end,
-# so the run does not end with one worker alone on a long test. A whole module moves when its tests share a
-# module-scoped fixture.
+# so the run does not end with one worker alone on a long test. A whole module moves when its
+# tests share a module-scoped fixture.
 EXPENSIVE_FIRST = (
     "tests/shared/grading/test_labs.py::test_each_mutant_loses_points",
     "tests/shared/compare/test_compare_e2e.py",
