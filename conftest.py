@@ -80,8 +80,9 @@ def pytest_xdist_auto_num_workers(config):
     worker per core, back to back (benchmarks/README.md)."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # the user's own choice: xdist reads it
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return cores + 1
+    from xdist.plugin import pytest_xdist_auto_num_workers as xdist_cores  # xdist's own count
+
+    return xdist_cores(config) + 1
 
 
 # The suite's most expensive tests, most expensive first (benchmarks/suite_time.py measures
